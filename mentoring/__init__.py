@@ -1,0 +1,176 @@
+"""The 1-4-4-2 tele-mentoring platform."""
+import json
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from mentoring import config as config_module
+from mentoring.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+DOMAINS = ("auth", "org", "notifications", "cases", "chat")
+
+
+def create_app(config: dict | type | None = None) -> Flask:
+    instance_path = (config.get("INSTANCE_PATH") if isinstance(config, dict) else None) \
+        or os.environ.get("MENTORING_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.path.abspath(instance_path) if instance_path else None)
+    app.config.from_object(config_module.Config)
+    if isinstance(config, type):
+        app.config.from_object(config)
+    config_module.from_environment(app.config)
+    for key, value in os.environ.items():
+        if key.startswith("MENTORING_"):
+            app.config[key] = _loads(value)
+    if isinstance(config, dict):
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config_module.finalise(app.config, app.instance_path)
+    _secret_key(app)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    from mentoring import errors_http, templating
+    errors_http.register(app)
+    templating.register(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data: blob:; "
+                                "style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+                                "object-src 'none'; base-uri 'self'; form-action 'self'")
+    return response
+
+
+def _loads(value: str):
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _secret_key(app: Flask) -> None:
+    """SECRET_KEY from the environment; for a single dev process, a key kept
+    in instance/ so logins survive restarts. Several processes must share one
+    key set explicitly, so we refuse to start them with a private one; and
+    they must share a Socket.IO queue (REDIS_URL), or a chat message sent to
+    one process never reaches the people connected to another."""
+    multiprocess = os.environ.get("MENTORING_MULTIPROCESS") or os.environ.get("WEB_CONCURRENCY")
+    if multiprocess and not app.config.get("REDIS_URL"):
+        raise RuntimeError("REDIS_URL must be set when several processes serve the app "
+                           "(the Socket.IO message queue joins them)")
+    if app.config.get("SECRET_KEY"):
+        return
+    if multiprocess:
+        raise RuntimeError("SECRET_KEY must be set when several processes serve the app")
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _init_extensions(app: Flask) -> None:
+    from sqlalchemy import event
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(db.engine, event)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from mentoring.i18n import select_locale, select_timezone
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    # Socket handlers must be known before the first init_app: Flask-SocketIO
+    # replays only handlers registered while no server existed, so one declared
+    # later would be missing from every app created after the first (tests).
+    from mentoring import realtime  # noqa: F401
+    for domain in DOMAINS:
+        _optional(f"mentoring.{domain}.events")
+    socketio.init_app(app, message_queue=app.config.get("REDIS_URL"), async_mode="threading",
+                      channel=app.config.get("MENTORING_SOCKETIO_CHANNEL") or "flask-socketio",
+                      cors_allowed_origins=app.config.get("MENTORING_SOCKET_ORIGINS", []) or None,
+                      manage_session=False)
+
+    from mentoring import realtime  # noqa: F401  (registers the socket connect handler)
+    from mentoring.api.core import make_api
+    app.extensions["mentoring_api"] = make_api(app)
+
+    from mentoring.auth import services as auth_services
+
+    @login_manager.user_loader
+    def _load_user(session_id: str):
+        return auth_services.load_user_from_session_id(session_id)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        from flask import redirect, url_for
+        from mentoring.errors_http import error_response, wants_json
+        if wants_json():
+            return error_response(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _sqlite_pragmas(engine, event) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not pysqlite, manage transactions, so SAVEPOINTs work
+        # (tests roll back per test) and foreign keys are enforced as on PostgreSQL.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from mentoring.api.core import register_api_blueprint
+    from mentoring.views import bp as main_bp
+    app.register_blueprint(main_bp)
+    for domain in DOMAINS:
+        views = _optional(f"mentoring.{domain}.views")
+        if views is not None:
+            app.register_blueprint(views.bp)
+        api_module = _optional(f"mentoring.{domain}.api")
+        if api_module is not None:
+            register_api_blueprint(app, app.extensions["mentoring_api"], api_module.blp)
+        # models for the metadata, events for the socket handlers they register
+        _optional(f"mentoring.{domain}.models")
+        _optional(f"mentoring.{domain}.events")
+
+
+def _optional(name: str):
+    """Import a domain module if the domain has one (not every domain has every door)."""
+    from importlib import import_module
+    from importlib.util import find_spec
+    try:
+        return import_module(name) if find_spec(name) else None
+    except ModuleNotFoundError as err:
+        if err.name and name.startswith(err.name):
+            return None  # the domain package itself does not exist yet
+        raise
+
+
+def _register_cli(app: Flask) -> None:
+    from mentoring import cli
+    cli.register(app)

@@ -1,0 +1,87 @@
+"""The JSON API's shared parts: the flask-smorest Api, the error format of
+API.md, paging, and token authentication."""
+from flask import current_app, g, request
+from flask_login import current_user
+from flask_smorest import Api as SmorestApi
+from marshmallow import Schema, fields
+
+from mentoring.extensions import csrf
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class Api(SmorestApi):
+    """flask-smorest, with the project's error format. Errors are rendered by
+    mentoring.errors_http for API and HTML alike, so smorest's app-wide
+    handler (which would turn HTML 404 pages into JSON) is not installed."""
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        pass
+
+
+def make_api(app) -> Api:
+    """One Api (and OpenAPI document) per app: tests build several apps."""
+    return Api(app)
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=lambda n: n >= 1)
+    per_page = fields.Integer(load_default=25, validate=lambda n: 1 <= n <= 100)
+
+
+def page_schema(item_schema, name: str) -> type[Schema]:
+    """The list envelope of API.md: {"items", "page", "per_page", "total"}."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema)),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+        "total": fields.Integer(),
+    }, name=name)
+
+
+def page_body(page) -> dict:
+    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
+
+
+def register_api_blueprint(app, api: Api, blp) -> None:
+    """Every API blueprint: token or session auth, CSRF only for cookie callers."""
+    csrf.exempt(blp)
+    if not getattr(blp, "_mentoring_auth_installed", False):
+        blp.before_request(_authenticate)
+        blp._mentoring_auth_installed = True
+    api.register_blueprint(blp)
+
+
+def _authenticate():
+    raw = bearer_token()
+    if raw:
+        # An explicit token wins over any cookie, and a bad one is an error,
+        # not a silent fall-back to whoever is logged in in this browser.
+        from mentoring.auth.services import user_for_token
+        user = user_for_token(raw)
+        if user is None:
+            from mentoring.errors_http import error_response
+            from flask_babel import gettext as _
+            return error_response(401, "invalid_token", _("The token is invalid, expired or revoked."))
+        g._login_user = user
+        return None
+    # A bearer token cannot be sent by a forged cross-site form; a cookie can.
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not bearer_token() \
+            and current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()

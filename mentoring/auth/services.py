@@ -1,0 +1,282 @@
+"""Accounts: creating, editing, authenticating people, and their API tokens.
+
+Services flush, doors commit (DESIGN.md)."""
+import hashlib
+import secrets
+from datetime import timedelta
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from mentoring import clock
+from mentoring.auth.models import LANGUAGES, ROLE_VALUES, ApiToken, User
+from mentoring.errors import Conflict, ValidationFailed
+from mentoring.extensions import db
+
+# A hash to compare against when the e-mail is unknown, so both failures take
+# the same time and an attacker cannot tell which e-mails have accounts.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-" + secrets.token_hex(8))
+
+# Roles that work inside the cascade, and so need a tier.
+_TIERED_ROLES = {"worker", "mentor"}
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["MENTORING_PASSWORD_HASH_METHOD"])
+
+
+def normalise_email(raw: str) -> str:
+    return (raw or "").strip().lower()
+
+
+def check_email(raw: str) -> tuple[str | None, str | None]:
+    """(normalised e-mail, None) or (None, message)."""
+    try:
+        # No DNS lookup: stations are often offline and demo domains are .test.
+        info = validate_email((raw or "").strip(), check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        return None, _("Enter a valid e-mail address.")
+    return info.normalized.lower(), None
+
+
+def password_problem(password: str, email: str = "", full_name: str = "") -> str | None:
+    """Why a password is too weak, or None. Length over complexity rules
+    (NIST SP 800-63B), and no passwords built from the person's own name."""
+    minimum = current_app.config["MENTORING_MIN_PASSWORD_LENGTH"]
+    if not password or len(password) < minimum:
+        return _("Use at least %(n)d characters.", n=minimum)
+    if len(password) > 256:
+        return _("Use at most 256 characters.")
+    lowered = password.lower()
+    if len(set(lowered)) < 4:
+        return _("This password is too easy to guess.")
+    if lowered in _COMMON or lowered.strip("0123456789!") in _COMMON:
+        return _("This password is too common.")
+    local = normalise_email(email).split("@")[0]
+    if len(local) >= 4 and local in lowered:
+        return _("Do not use your e-mail address in the password.")
+    for part in (full_name or "").lower().split():
+        if len(part) >= 4 and part in lowered:
+            return _("Do not use your name in the password.")
+    return None
+
+
+_COMMON = {
+    "password", "password1", "passw0rd", "1234567890", "12345678910", "qwertyuiop",
+    "matkhau", "matkhau123", "abcdefghij", "iloveyou", "admin", "administrator",
+    "welcome", "letmein", "1qaz2wsx3edc", "0123456789", "asdfghjkl", "zxcvbnm",
+}
+
+
+def _check_profile(data: dict, errors: dict) -> None:
+    from mentoring.org.models import Facility, Tier
+    role = data.get("role")
+    if role not in ROLE_VALUES:
+        errors["role"] = _("Choose a role.")
+    tier_code = data.get("tier_code") or None
+    if role in _TIERED_ROLES and not tier_code:
+        errors["tier_code"] = _("Health workers and mentors need a tier.")
+    if tier_code and db.session.get(Tier, tier_code) is None:
+        errors["tier_code"] = _("Unknown tier.")
+    if role == "mentor" and tier_code and tier_code != "central":
+        errors["tier_code"] = _("Mentors are central-level doctors.")
+    facility_id = data.get("facility_id")
+    if facility_id:
+        facility = db.session.get(Facility, facility_id)
+        if facility is None:
+            errors["facility_id"] = _("Unknown facility.")
+        elif tier_code and facility.tier_code != tier_code:
+            errors["facility_id"] = _("This facility is not at the chosen tier.")
+    if data.get("language", "vi") not in LANGUAGES:
+        errors["language"] = _("Choose Vietnamese or English.")
+    if data.get("timezone") and data["timezone"] not in _timezones():
+        errors["timezone"] = _("Unknown time zone.")
+
+
+def _timezones() -> set[str]:
+    global _TZ_CACHE
+    if _TZ_CACHE is None:
+        _TZ_CACHE = available_timezones()
+    return _TZ_CACHE
+
+
+_TZ_CACHE = None
+
+
+def email_taken(email: str, except_id: int | None = None) -> bool:
+    stmt = select(User.id).where(func.lower(User.email) == email)
+    if except_id:
+        stmt = stmt.where(User.id != except_id)
+    return db.session.execute(stmt).first() is not None
+
+
+def create_user(*, email: str, full_name: str, password: str, role: str,
+                tier_code: str | None = None, facility_id: int | None = None,
+                language: str = "vi", timezone: str | None = None) -> User:
+    errors: dict = {}
+    normalised, problem = check_email(email)
+    if problem:
+        errors["email"] = problem
+    elif email_taken(normalised):
+        raise Conflict(_("An account with this e-mail already exists."),
+                       fields={"email": _("An account with this e-mail already exists.")})
+    if not (full_name or "").strip():
+        errors["full_name"] = _("Enter the full name.")
+    weak = password_problem(password, email, full_name)
+    if weak:
+        errors["password"] = weak
+    data = dict(role=role, tier_code=tier_code, facility_id=facility_id, language=language,
+                timezone=timezone)
+    _check_profile(data, errors)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    user = User(email=normalised, full_name=full_name.strip(),
+                password_hash=_hash(password), role=role,
+                tier_code=tier_code or None, facility_id=facility_id or None,
+                language=language or "vi",
+                timezone=timezone or current_app.config["MENTORING_DEFAULT_TIMEZONE"],
+                active=True, auth_version=1)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, **changes) -> User:
+    """Admin edit of a profile (not the password)."""
+    errors: dict = {}
+    if "email" in changes:
+        normalised, problem = check_email(changes["email"])
+        if problem:
+            errors["email"] = problem
+        elif email_taken(normalised, except_id=user.id):
+            raise Conflict(_("An account with this e-mail already exists."),
+                           fields={"email": _("An account with this e-mail already exists.")})
+        else:
+            changes["email"] = normalised
+    if "full_name" in changes and not (changes["full_name"] or "").strip():
+        errors["full_name"] = _("Enter the full name.")
+    merged = {k: changes.get(k, getattr(user, k))
+              for k in ("role", "tier_code", "facility_id", "language", "timezone")}
+    _check_profile(merged, errors)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    for key, value in changes.items():
+        if key in ("email", "full_name", "role", "tier_code", "facility_id", "language", "timezone"):
+            setattr(user, key, value.strip() if isinstance(value, str) else (value or None))
+    if not user.language:
+        user.language = "vi"
+    db.session.flush()
+    return user
+
+
+def set_preferences(user: User, *, language: str, timezone: str) -> User:
+    errors: dict = {}
+    if language not in LANGUAGES:
+        errors["language"] = _("Choose Vietnamese or English.")
+    if timezone not in _timezones():
+        errors["timezone"] = _("Unknown time zone.")
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    user.language, user.timezone = language, timezone
+    db.session.flush()
+    return user
+
+
+def deactivate_user(user: User) -> None:
+    user.active = False
+    user.auth_version += 1  # ends their open sessions
+    now = clock.now()
+    for token in db.session.execute(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars():
+        token.revoked_at = now
+    db.session.flush()
+
+
+def reactivate_user(user: User) -> None:
+    user.active = True
+    db.session.flush()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None. The caller shows one message
+    for every failure: unknown e-mail, wrong password, deactivated account."""
+    user = db.session.execute(
+        select(User).where(func.lower(User.email) == normalise_email(email))).scalar_one_or_none()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    user.last_login_at = clock.now()
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"current_password": _("This is not your current password.")})
+    set_password(user, new, field="new_password")
+
+
+def set_password(user: User, new: str, field: str = "password") -> None:
+    weak = password_problem(new, user.email, user.full_name)
+    if weak:
+        raise ValidationFailed(_("Please correct the marked fields."), fields={field: weak})
+    user.password_hash = _hash(new)
+    user.auth_version += 1  # other devices must log in again
+    db.session.flush()
+
+
+def load_user_from_session_id(session_id: str) -> User | None:
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.auth_version != version:
+        return None
+    return user
+
+
+# --- API tokens -------------------------------------------------------------
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    raw = secrets.token_urlsafe(32)
+    hours = current_app.config["MENTORING_TOKEN_LIFETIME_HOURS"]
+    token = ApiToken(user_id=user.id, token_hash=_hash_token(raw), created_at=clock.now(),
+                     expires_at=clock.now() + timedelta(hours=hours))
+    db.session.add(token)
+    db.session.flush()
+    return raw, token
+
+
+def user_for_token(raw: str) -> User | None:
+    if not raw:
+        return None
+    token = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(raw))).scalar_one_or_none()
+    now = clock.now()
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    if not token.user.active:
+        return None
+    return token.user
+
+
+def revoke_token(raw: str) -> bool:
+    token = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(raw))).scalar_one_or_none()
+    if token is None or token.revoked_at is not None:
+        return False
+    token.revoked_at = clock.now()
+    db.session.flush()
+    return True

@@ -1,0 +1,175 @@
+"""The case routes of API.md: list, create, read, reply, escalate, close,
+attach. Parse with a schema, ask the policy, call a service, commit once."""
+from datetime import datetime, time, timedelta, timezone
+
+from flask import request
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from mentoring.api.core import ErrorSchema, page_body, page_schema
+from mentoring.auth import policy
+from mentoring.cases import attachments, icd, queries, services
+from mentoring.cases.schemas import (AttachmentSchema, CaseDetailSchema, CaseInSchema, CaseListArgs,
+                                     CaseSchema, CloseInSchema, EscalateInSchema, ReplyInSchema,
+                                     ReplySchema)
+from mentoring.extensions import db
+from mentoring.org.models import MentoringGroup
+
+blp = Blueprint("cases_api", __name__, url_prefix="/api/v1", description="Case consultations")
+
+CasePageSchema = page_schema(CaseSchema, "CasePage")
+
+
+def _day(value, end: bool = False):
+    if value is None:
+        return None
+    return datetime.combine(value + (timedelta(days=1) if end else timedelta()), time(), timezone.utc)
+
+
+def filters_from(args: dict) -> queries.Filters:
+    return queries.Filters(status=args.get("status"), urgency=args.get("urgency"),
+                           icd10=args.get("icd10"), chapter=args.get("chapter"),
+                           facility_id=args.get("facility_id"), province_code=args.get("province_code"),
+                           group_id=args.get("group_id"), date_from=_day(args.get("date_from")),
+                           date_to=_day(args.get("date_to"), end=True), q=args.get("q"))
+
+
+def _detail(case):
+    case._replies = queries.replies(case)
+    case._attachments = queries.attachments(case)
+    return case
+
+
+@blp.route("/cases", methods=["GET"])
+@blp.arguments(CaseListArgs, location="query")
+@blp.response(200, CasePageSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@login_required
+def list_cases(args):
+    """Cases the caller may see, newest first; filters as on the search page."""
+    page = queries.search(current_user, filters_from(args), args["page"], args["per_page"])
+    return page_body(page)
+
+
+@blp.route("/cases", methods=["POST"])
+@blp.arguments(CaseInSchema)
+@blp.response(201, CaseDetailSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema, description="Bad fields, identifiers in text, no consent")
+@login_required
+def create_case(body):
+    """Sent at once unless "draft": true; patient_consent must be true to send."""
+    group = db.session.get(MentoringGroup, body["group_id"])
+    if group is not None and not policy.allowed(current_user, "group.view", group):
+        group = None
+    case = services.create_case(current_user, group, body, draft=body.get("draft", False))
+    db.session.commit()
+    return _detail(case)
+
+
+@blp.route("/cases/<int:case_id>", methods=["GET"])
+@blp.response(200, CaseDetailSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@login_required
+def get_case(case_id: int):
+    case = queries.get_case(case_id, current_user)
+    services.record_view(case, current_user)
+    db.session.commit()
+    return _detail(case)
+
+
+@blp.route("/cases/<int:case_id>/send", methods=["POST"])
+@blp.response(200, CaseDetailSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@login_required
+def send_case(case_id: int):
+    """Send a draft."""
+    case = queries.get_case(case_id, current_user)
+    policy.require(current_user, "case.own", case, hide=True)
+    services.send_case(case, current_user)
+    db.session.commit()
+    return _detail(case)
+
+
+@blp.route("/cases/<int:case_id>/replies", methods=["POST"])
+@blp.arguments(ReplyInSchema)
+@blp.response(201, ReplySchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="The case is closed")
+@blp.alt_response(422, schema=ErrorSchema)
+@login_required
+def add_reply(body, case_id: int):
+    case = queries.get_case(case_id, current_user)
+    policy.require(current_user, "case.reply", case)
+    reply = services.add_reply(case, current_user, body["body"],
+                               recommendation=body["recommendation"], parent_id=body["parent_id"])
+    db.session.commit()
+    return reply
+
+
+@blp.route("/cases/<int:case_id>/escalate", methods=["POST"])
+@blp.arguments(EscalateInSchema)
+@blp.response(200, CaseDetailSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@login_required
+def escalate(body, case_id: int):
+    case = queries.get_case(case_id, current_user)
+    policy.require(current_user, "case.escalate", case)
+    services.escalate_case(case, by=current_user, reason=body.get("reason"))
+    db.session.commit()
+    return _detail(case)
+
+
+@blp.route("/cases/<int:case_id>/close", methods=["POST"])
+@blp.arguments(CloseInSchema)
+@blp.response(200, CaseDetailSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@login_required
+def close(body, case_id: int):
+    case = queries.get_case(case_id, current_user)
+    policy.require(current_user, "case.close", case)
+    services.close_case(case, current_user, body["outcome"])
+    db.session.commit()
+    return _detail(case)
+
+
+@blp.route("/cases/<int:case_id>/attachments", methods=["POST"])
+@blp.response(201, AttachmentSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(413, schema=ErrorSchema, description="Larger than 10 MB")
+@blp.alt_response(415, schema=ErrorSchema, description="Not JPEG, PNG, WebP or PDF")
+@blp.alt_response(422, schema=ErrorSchema)
+@login_required
+def add_attachment(case_id: int):
+    """Multipart field "file": JPEG, PNG, WebP (metadata stripped) or PDF, at most 10 MB."""
+    case = queries.get_case(case_id, current_user)
+    policy.require(current_user, "case.attach", case)
+    attachment = attachments.add_attachment(case, current_user, request.files.get("file"))
+    db.session.commit()
+    return attachment
+
+
+@blp.route("/icd10", methods=["GET"])
+@blp.alt_response(401, schema=ErrorSchema)
+@login_required
+def search_icd10():
+    """WHO ICD-10 codes by code or words: ?q=I10 or ?q=hypertension."""
+    return {"items": icd.search(request.args.get("q", ""), limit=20)}

@@ -1,0 +1,247 @@
+"""The read side of cases: one case with what its page shows, the inbox,
+search, the teaching library, the audit trail and the response report.
+Every list goes through policy.scope_cases and runs a fixed number of
+queries, whatever the number of cases (tests/cases count them)."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case as sql_case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from mentoring import clock
+from mentoring.auth import policy
+from mentoring.cases import icd
+from mentoring.cases.models import (Case, CaseAttachment, CaseDiagnosis, CaseEvent, CaseReply,
+                                    TeachingNomination)
+from mentoring.cases.services import limit_for
+from mentoring.errors import NotFound
+from mentoring.extensions import db
+from mentoring.org.models import Facility, GroupMembership, Province
+from mentoring.org.services import Page
+from mentoring.org.services import paginate as paginate_rows
+
+def _list_options(stmt):
+    # selectin, not joined: a joined User drags in its own joined tier and
+    # facility (and the facility its province and commune), a dozen joins.
+    return stmt.options(selectinload(Case.asker), selectinload(Case.facility),
+                        selectinload(Case.claimed_by), selectinload(Case.diagnoses))
+
+
+def paginate(stmt, page: int, per_page: int) -> Page:
+    """Count on the bare filter, then load one page with its relations: a
+    fixed number of queries whatever the number of cases."""
+    page = max(1, int(page or 1))
+    per_page = max(1, min(100, int(per_page or 25)))
+    total = db.session.execute(select(func.count()).select_from(
+        stmt.order_by(None).with_only_columns(Case.id).subquery())).scalar()
+    items = []
+    if total > (page - 1) * per_page:
+        items = list(db.session.execute(_list_options(stmt).limit(per_page).offset((page - 1) * per_page))
+                     .unique().scalars())
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def get_case(case_id: int, user=None) -> Case:
+    """The case, or NotFound; with a user, NotFound also when they may not see it."""
+    case = db.session.execute(_list_options(select(Case).where(Case.id == case_id))
+                              ).unique().scalar_one_or_none()
+    if case is None:
+        raise NotFound(_("No such case."))
+    if user is not None:
+        policy.require(user, "case.view", case, hide=True)
+    return case
+
+
+def replies(case: Case) -> list[CaseReply]:
+    return list(db.session.execute(select(CaseReply).where(CaseReply.case_id == case.id)
+                                   .order_by(CaseReply.created_at, CaseReply.id)).unique().scalars())
+
+
+def thread(case: Case) -> list[tuple[CaseReply, int]]:
+    """Replies in reading order with their depth (a reply under its parent)."""
+    items = replies(case)
+    children: dict = {}
+    for r in items:
+        children.setdefault(r.parent_id, []).append(r)
+    out: list = []
+
+    def walk(parent, depth):
+        for r in children.get(parent, []):
+            out.append((r, min(depth, 3)))
+            walk(r.id, depth + 1)
+    walk(None, 0)
+    return out
+
+
+def attachments(case: Case) -> list[CaseAttachment]:
+    return list(db.session.execute(select(CaseAttachment).where(CaseAttachment.case_id == case.id)
+                                   .order_by(CaseAttachment.id)).scalars())
+
+
+def nomination(case: Case) -> TeachingNomination | None:
+    return db.session.execute(select(TeachingNomination).where(TeachingNomination.case_id == case.id)
+                              ).unique().scalar_one_or_none()
+
+
+# --- inbox ------------------------------------------------------------------
+
+def _waiting_for(user):
+    """Open cases waiting at the user's tier in one of their groups."""
+    return select(Case).join(GroupMembership, and_(
+        GroupMembership.group_id == Case.group_id,
+        GroupMembership.tier_code == Case.current_tier_code,
+        GroupMembership.user_id == user.id, GroupMembership.left_on.is_(None))
+    ).where(Case.status == "open")
+
+
+def inbox(user, page: int = 1, per_page: int = 25) -> Page:
+    stmt = _waiting_for(user).order_by(Case.urgency_rank, Case.due_at, Case.id)
+    return paginate(stmt, page, per_page)
+
+
+def inbox_count(user) -> int:
+    return db.session.execute(select(func.count()).select_from(
+        _waiting_for(user).with_only_columns(Case.id).subquery())).scalar()
+
+
+def my_cases(user, limit: int = 20) -> list[Case]:
+    """The asker's own cases still in progress, answered first."""
+    stmt = _list_options(select(Case).where(Case.asker_id == user.id, Case.status != "closed")
+                         ).order_by(sql_case((Case.status == "answered", 0), else_=1),
+                                    Case.updated_at.desc()).limit(limit)
+    return list(db.session.execute(stmt).unique().scalars())
+
+
+# --- search and library -----------------------------------------------------
+
+@dataclass
+class Filters:
+    status: str | None = None
+    urgency: str | None = None
+    icd10: str | None = None      # a code or its start (E11 finds E11.9)
+    chapter: str | None = None    # a roman numeral (IX)
+    facility_id: int | None = None
+    province_code: int | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    q: str | None = None
+    group_id: int | None = None
+
+
+def filtered(user, f: Filters):
+    stmt = policy.scope_cases(user, select(Case))
+    if f.status:
+        stmt = stmt.where(Case.status == f.status)
+    if f.urgency:
+        stmt = stmt.where(Case.urgency == f.urgency)
+    if f.icd10:
+        code = f.icd10.strip().upper()
+        stmt = stmt.where(Case.id.in_(select(CaseDiagnosis.case_id).where(
+            or_(CaseDiagnosis.code == code, CaseDiagnosis.code.like(code + "%")))))
+    if f.chapter:
+        stmt = stmt.where(Case.id.in_(select(CaseDiagnosis.case_id).where(
+            CaseDiagnosis.chapter == f.chapter.strip().upper())))
+    if f.facility_id:
+        stmt = stmt.where(Case.facility_id == f.facility_id)
+    if f.province_code:
+        stmt = stmt.where(Case.province_code == f.province_code)
+    if f.group_id:
+        stmt = stmt.where(Case.group_id == f.group_id)
+    when = func.coalesce(Case.sent_at, Case.created_at)
+    if f.date_from:
+        stmt = stmt.where(when >= f.date_from)
+    if f.date_to:
+        stmt = stmt.where(when < f.date_to)
+    for word in icd.fold(f.q or "").split()[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Case.search_text.like(f"%{escaped}%", escape="\\"))
+    return stmt
+
+
+def search(user, f: Filters, page: int = 1, per_page: int = 25) -> Page:
+    return paginate(filtered(user, f).order_by(Case.id.desc()), page, per_page)
+
+
+def library(user, q: str | None = None, icd10: str | None = None, page: int = 1,
+            per_page: int = 25) -> Page:
+    """Closed (de-identified) cases of the user's groups, for teaching."""
+    return search(user, Filters(status="closed", q=q, icd10=icd10), page, per_page)
+
+
+def nominated_ids(case_ids: list[int]) -> set[int]:
+    if not case_ids:
+        return set()
+    return set(db.session.execute(select(TeachingNomination.case_id).where(
+        TeachingNomination.case_id.in_(case_ids))).scalars())
+
+
+# --- audit ------------------------------------------------------------------
+
+def audit(case_id: int | None = None, page: int = 1, per_page: int = 50) -> Page:
+    stmt = select(CaseEvent).order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc())
+    if case_id:
+        stmt = stmt.where(CaseEvent.case_id == case_id)
+    return paginate_rows(stmt, page, per_page)
+
+
+# --- response report --------------------------------------------------------
+
+@dataclass
+class ResponseRow:
+    tier: str
+    province: str
+    cases: int
+    answered: int
+    median_minutes: float | None
+    p90_minutes: float | None
+    within_limit_share: float | None
+
+
+def _percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100)."""
+    if not values:
+        return None
+    values = sorted(values)
+    rank = max(1, -(-len(values) * p // 100))
+    return values[int(rank) - 1]
+
+
+def response_report(since: datetime | None = None, until: datetime | None = None
+                    ) -> tuple[list[ResponseRow], list[ResponseRow]]:
+    """Time to first answer by the tier first asked and by province. A case
+    still unanswered counts against the share once its limit has passed; cases
+    still inside their limit are left out of the share. One query."""
+    until = until or clock.now()
+    since = since or until - timedelta(days=90)
+    rows = db.session.execute(
+        select(Case.first_tier_code, Province.name, Case.urgency, Case.sent_at, Case.first_answer_at)
+        .outerjoin(Province, Province.code == Case.province_code)
+        .where(Case.sent_at.is_not(None), Case.sent_at >= since, Case.sent_at < until)).all()
+    now = clock.now()
+
+    def build(key_of) -> list[ResponseRow]:
+        groups: dict = {}
+        for row in rows:
+            groups.setdefault(key_of(row), []).append(row)
+        out = []
+        for (tier, province), items in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
+            minutes = [(r.first_answer_at - r.sent_at).total_seconds() / 60 for r in items
+                       if r.first_answer_at]
+            judged = [r for r in items if r.first_answer_at or now - r.sent_at > limit_for(r.urgency)]
+            within = [r for r in judged if r.first_answer_at
+                      and r.first_answer_at - r.sent_at <= limit_for(r.urgency)]
+            out.append(ResponseRow(tier=tier or "", province=province or "", cases=len(items),
+                                   answered=len(minutes),
+                                   median_minutes=_percentile(minutes, 50),
+                                   p90_minutes=_percentile(minutes, 90),
+                                   within_limit_share=len(within) / len(judged) if judged else None))
+        return out
+    return build(lambda r: (r.first_tier_code, "")), build(lambda r: ("", r.name or "?"))
+
+
+def facilities_with_cases(user) -> list[Facility]:
+    """Facility choices for the search form: those that asked visible cases."""
+    ids = policy.scope_cases(user, select(Case.facility_id).distinct()).where(Case.facility_id.is_not(None))
+    return list(db.session.execute(select(Facility).where(Facility.id.in_(ids))
+                                   .order_by(Facility.name).limit(200)).unique().scalars())

@@ -1,0 +1,2 @@
+"""Live chat: group, case and direct rooms; messages, receipts, presence,
+urgent messages with acknowledgement (Socket.IO events + JSON API + pages)."""

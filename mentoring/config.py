@@ -1,0 +1,97 @@
+"""Configuration. Every value can be overridden from the environment:
+SECRET_KEY, DATABASE_URL, REDIS_URL, and any MENTORING_<NAME> (parsed as JSON
+when it looks like JSON, so MENTORING_GROUP_MINIMUM='{"commune": 3}' works)."""
+import os
+from datetime import timedelta
+
+
+def _normalise_db_url(url: str) -> str:
+    # Hosting panels hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    SECRET_KEY = None  # filled from env or instance/secret_key in create_app
+    SQLALCHEMY_DATABASE_URI = None  # default: sqlite under instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = None
+
+    # Cookies: secure by default; the dev server over plain http turns SECURE off.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    WTF_CSRF_TIME_LIMIT = None  # a nurse may leave a form open for hours on a slow link
+
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"
+    LANGUAGES = ["vi", "en"]
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "1-4-4-2 Tele-mentoring API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    MENTORING_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    MENTORING_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    MENTORING_TOKEN_LIFETIME_HOURS = 24 * 30
+    MENTORING_MIN_PASSWORD_LENGTH = 10
+    MENTORING_PASSWORD_HASH_METHOD = "scrypt"
+    # The 1-4-4-2 model says "at least": these are minimums for a complete group.
+    MENTORING_GROUP_MINIMUM = {"provincial": 4, "district": 4, "commune": 2}
+    MENTORING_SCHEDULER_EMBEDDED = False
+    # Cookies only over HTTPS. The local dev server (plain http) sets this false.
+    MENTORING_SECURE_COOKIES = True
+    MENTORING_PER_PAGE = 25
+    # Minutes a tier has to answer a case before it escalates one tier up.
+    MENTORING_CASE_LIMIT_MINUTES = {"routine": 48 * 60, "urgent": 4 * 60, "emergency": 30}
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    RATELIMIT_ENABLED = False
+    SECRET_KEY = "test-secret-key"
+    # Hashing cost is not under test; scrypt for every factory user would dominate run time.
+    MENTORING_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    SERVER_NAME = None
+
+
+def from_environment(config: dict) -> None:
+    """Apply the documented environment variables on top of a config mapping."""
+    if os.environ.get("SECRET_KEY"):
+        config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("REDIS_URL"):
+        config["REDIS_URL"] = os.environ["REDIS_URL"]
+
+
+def finalise(config: dict, instance_path: str) -> None:
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(instance_path, "mentoring.db")
+    config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(config["SQLALCHEMY_DATABASE_URI"])
+    secure = config.get("MENTORING_SECURE_COOKIES", True)
+    if str(secure).lower() in ("0", "false", "no"):
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = False
+    if config.get("REDIS_URL") and config.get("RATELIMIT_STORAGE_URI") == "memory://":
+        # Limits must hold across processes, so they live where the processes meet.
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]

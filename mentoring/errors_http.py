@@ -1,0 +1,97 @@
+"""Turn errors into responses: JSON in the format of API.md under /api/,
+an HTML page elsewhere. Never a bare 500 for bad input."""
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from mentoring.errors import ServiceError
+from mentoring.extensions import db
+
+log = logging.getLogger(__name__)
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "too_large",
+          415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited",
+          500: "server_error"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json")
+
+
+def _messages(status: int) -> str:
+    return {
+        400: _("The request could not be understood."),
+        401: _("Please log in."),
+        403: _("You do not have permission to do this."),
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        409: _("This conflicts with existing data."),
+        413: _("The upload is too large."),
+        415: _("This type of file is not accepted."),
+        422: _("Please correct the marked fields."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+        500: _("Something went wrong on our side. Your data was not changed."),
+    }.get(status, _("The request could not be completed."))
+
+
+def error_response(status: int, code: str | None = None, message: str | None = None,
+                   fields: dict | None = None, headers: dict | None = None):
+    message = message or _messages(status)
+    if wants_json():
+        body = {"error": {"code": code or _CODES.get(status, "error"), "message": message,
+                          "fields": fields or {}}}
+        response = jsonify(body)
+        response.status_code = status
+    else:
+        response = render_template("errors/error.html", status=status, message=message), status
+    if headers:
+        if isinstance(response, tuple):
+            return response[0], status, headers
+        response.headers.update(headers)
+    return response
+
+
+def _flatten_webargs(messages) -> dict:
+    """webargs reports {"json": {"field": [...]}}; clients want {"field": [...]}."""
+    flat = {}
+    if isinstance(messages, dict):
+        for location, errs in messages.items():
+            if isinstance(errs, dict):
+                for name, msgs in errs.items():
+                    flat[name] = msgs if isinstance(msgs, list) else [str(msgs)]
+            else:
+                flat[location] = errs if isinstance(errs, list) else [str(errs)]
+    return flat
+
+
+def register(app) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(err: ServiceError):
+        db.session.rollback()
+        return error_response(err.status, err.code, err.message or None, err.fields)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        data = getattr(err, "data", None) or {}
+        fields = _flatten_webargs(data.get("messages") or data.get("errors") or {})
+        status = err.code or 500
+        message = None
+        if status == 400 and getattr(err, "description", "").startswith("The CSRF"):
+            message = _("Your form expired. Please try again.")
+        headers = dict(err.get_response().headers) if status in (405, 429) else None
+        if headers:
+            headers.pop("Content-Type", None)
+            headers.pop("Content-Length", None)
+        return error_response(status, None, message, fields, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        if app.testing and not app.config.get("MENTORING_TEST_RENDER_500"):
+            raise err  # let the test see the traceback
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return error_response(500)

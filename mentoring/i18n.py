@@ -1,0 +1,29 @@
+"""Language and time zone: Vietnamese first, each user's own choice."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated:
+        return current_user.language or "vi"
+    chosen = session.get("language") if request else None
+    if chosen in languages:
+        return chosen
+    # Before login, honour the browser only when it asks for English outright;
+    # everyone else (most users) gets Vietnamese.
+    best = request.accept_languages.best_match(languages) if request else None
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["MENTORING_DEFAULT_TIMEZONE"]
+
+
+def local_time(value: datetime, tz_name: str | None = None) -> datetime:
+    return value.astimezone(ZoneInfo(tz_name or select_timezone()))

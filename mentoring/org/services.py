@@ -1,0 +1,310 @@
+"""The cascade's rules: administrative units, facilities, groups, members."""
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from mentoring import clock
+from mentoring.auth.models import User
+from mentoring.errors import Conflict, NotFound, ValidationFailed
+from mentoring.extensions import db
+from mentoring.org.models import (KIND_TIER, TIER_CODES, Commune, Facility, GroupMembership,
+                                  MentoringGroup, Province, Tier)
+
+MEMBER_TIERS = ("provincial", "district", "commune")
+
+
+# --- administrative units ---------------------------------------------------
+
+def import_admin_units() -> tuple[int, int]:
+    """Insert or refresh provinces and communes from the vietnam-provinces
+    package (34 provinces and 3,321 communes after the 2025 reform). Safe to
+    run again: existing rows are updated in place, never duplicated."""
+    from vietnam_provinces import Province as VPProvince
+    from vietnam_provinces.lookup import WARD_MAPPING
+
+    existing_p = {p.code: p for p in db.session.execute(select(Province)).scalars()}
+    for src in VPProvince.iter_all():
+        row = existing_p.get(int(src.code)) or Province(code=int(src.code))
+        row.name, row.codename = src.name, src.codename
+        row.division_type = getattr(src.division_type, "value", str(src.division_type))
+        db.session.add(row)
+    db.session.flush()
+    existing_c = {c.code: c for c in db.session.execute(select(Commune)).scalars()}
+    for src in WARD_MAPPING.values():
+        row = existing_c.get(int(src.code)) or Commune(code=int(src.code))
+        row.name, row.codename = src.name, src.codename
+        row.division_type = getattr(src.division_type, "value", str(src.division_type))
+        row.province_code = int(src.province_code)
+        db.session.add(row)
+    db.session.flush()
+    provinces = db.session.execute(select(func.count()).select_from(Province)).scalar()
+    communes = db.session.execute(select(func.count()).select_from(Commune)).scalar()
+    return provinces, communes
+
+
+def communes_of(province_code: int | None) -> list[Commune]:
+    return list(db.session.execute(select(Commune).where(Commune.province_code == province_code)
+                                   .order_by(Commune.name)).scalars())
+
+
+def tiers() -> list[Tier]:
+    return list(db.session.execute(select(Tier).order_by(Tier.rank)).scalars())
+
+
+# --- facilities -------------------------------------------------------------
+
+def create_facility(*, name: str, kind: str, province_code: int | None,
+                    commune_code: int | None = None, area: str | None = None) -> Facility:
+    errors: dict = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("Enter the facility's name.")
+    if kind not in KIND_TIER:
+        errors["kind"] = _("Choose the kind of facility.")
+    province = db.session.get(Province, province_code) if province_code is not None else None
+    if province is None:
+        errors["province_code"] = _("This province does not exist.")
+    if commune_code:
+        commune = db.session.get(Commune, commune_code)
+        if commune is None:
+            errors["commune_code"] = _("This commune does not exist.")
+        elif province is not None and commune.province_code != province.code:
+            errors["commune_code"] = _("This commune is not in the chosen province.")
+    elif kind == "commune_health_station":
+        errors["commune_code"] = _("A commune health station needs its commune.")
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    clash = db.session.execute(select(Facility.id).where(
+        Facility.name == name, Facility.province_code == province_code)).first()
+    if clash:
+        raise Conflict(_("This province already has a facility with that name."),
+                       fields={"name": _("This province already has a facility with that name.")})
+    facility = Facility(name=name, kind=kind, tier_code=KIND_TIER[kind], province_code=province_code,
+                        commune_code=commune_code or None, area=(area or "").strip() or None)
+    db.session.add(facility)
+    db.session.flush()
+    return facility
+
+
+def search_facilities(q: str = "", province_code: int | None = None, tier_code: str | None = None,
+                      page: int = 1, per_page: int = 25):
+    stmt = select(Facility).where(Facility.active.is_(True))
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.outerjoin(Commune, Facility.commune_code == Commune.code).where(
+            or_(func.lower(Facility.name).like(like), func.lower(Commune.name).like(like),
+                func.lower(Facility.area).like(like)))
+    if province_code:
+        stmt = stmt.where(Facility.province_code == province_code)
+    if tier_code:
+        stmt = stmt.where(Facility.tier_code == tier_code)
+    return paginate(stmt.order_by(Facility.province_code, Facility.name), page, per_page)
+
+
+def paginate(stmt, page: int, per_page: int):
+    page = max(1, int(page or 1))
+    per_page = max(1, min(100, int(per_page or 25)))
+    total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar()
+    items = list(db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+                 .unique().scalars())
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def paginate_list(rows: list, page: int, per_page: int) -> "Page":
+    page = max(1, int(page or 1))
+    return Page(items=rows[(page - 1) * per_page:page * per_page], page=page, per_page=per_page,
+                total=len(rows))
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+# --- groups -----------------------------------------------------------------
+
+@dataclass
+class Composition:
+    """A group measured against 1-4-4-2 (minimums from configuration)."""
+    mentor: User | None
+    counts: dict = field(default_factory=dict)
+    minimum: dict = field(default_factory=dict)
+
+    @property
+    def missing(self) -> dict:
+        return {t: self.minimum[t] - self.counts.get(t, 0)
+                for t in self.minimum if self.counts.get(t, 0) < self.minimum[t]}
+
+    @property
+    def complete(self) -> bool:
+        return self.mentor is not None and not self.missing
+
+
+def group_minimum() -> dict:
+    configured = current_app.config["MENTORING_GROUP_MINIMUM"]
+    return {t: int(configured.get(t, 0)) for t in MEMBER_TIERS}
+
+
+def composition(group: MentoringGroup) -> Composition:
+    current = [m for m in group.memberships if m.left_on is None]
+    mentor = next((m.user for m in current if m.role == "mentor"), None)
+    counts = Counter(m.tier_code for m in current if m.role == "member")
+    return Composition(mentor=mentor, counts=dict(counts), minimum=group_minimum())
+
+
+def compositions(group_ids=None) -> dict[int, Composition]:
+    """Composition of many groups in two aggregate queries, without loading
+    every membership (the national overview has ~1,700 groups)."""
+    current = GroupMembership.left_on.is_(None)
+    counts_stmt = (select(GroupMembership.group_id, GroupMembership.tier_code, func.count())
+                   .where(current, GroupMembership.role == "member")
+                   .group_by(GroupMembership.group_id, GroupMembership.tier_code))
+    mentors_stmt = (select(GroupMembership.group_id, User).join(User, User.id == GroupMembership.user_id)
+                    .where(current, GroupMembership.role == "mentor"))
+    if group_ids is not None:
+        counts_stmt = counts_stmt.where(GroupMembership.group_id.in_(group_ids))
+        mentors_stmt = mentors_stmt.where(GroupMembership.group_id.in_(group_ids))
+    minimum = group_minimum()
+    result: dict[int, Composition] = {}
+    for group_id, user in db.session.execute(mentors_stmt).unique().all():
+        result[group_id] = Composition(mentor=user, counts={}, minimum=minimum)
+    for group_id, tier_code, n in db.session.execute(counts_stmt).all():
+        result.setdefault(group_id, Composition(mentor=None, counts={}, minimum=minimum)).counts[tier_code] = n
+    return result
+
+
+def groups_with_members(stmt=None) -> list[MentoringGroup]:
+    """Groups with their memberships and users in a fixed number of queries."""
+    stmt = stmt if stmt is not None else select(MentoringGroup)
+    stmt = stmt.options(selectinload(MentoringGroup.memberships).joinedload(GroupMembership.user))
+    return list(db.session.execute(stmt.order_by(MentoringGroup.name)).unique().scalars())
+
+
+def groups_page(stmt, page: int, per_page: int) -> "Page":
+    stmt = stmt.options(selectinload(MentoringGroup.memberships).joinedload(GroupMembership.user))
+    return paginate(stmt.order_by(MentoringGroup.name, MentoringGroup.id), page, per_page)
+
+
+def get_group(group_id: int) -> MentoringGroup:
+    group = db.session.execute(
+        select(MentoringGroup).where(MentoringGroup.id == group_id).options(
+            selectinload(MentoringGroup.memberships).joinedload(GroupMembership.user))
+    ).unique().scalar_one_or_none()
+    if group is None:
+        raise NotFound(_("No such group."))
+    return group
+
+
+def create_group(*, name: str, mentor: User, description: str | None = None,
+                 joined_on: date | None = None) -> MentoringGroup:
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = _("Enter the group's name.")
+    if mentor is None or mentor.role != "mentor" or mentor.tier_code != "central":
+        errors["mentor_id"] = _("The mentor must be a central-level doctor.")
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    if db.session.execute(select(MentoringGroup.id).where(MentoringGroup.name == name)).first():
+        raise Conflict(_("A group with this name already exists."),
+                       fields={"name": _("A group with this name already exists.")})
+    group = MentoringGroup(name=name, description=(description or "").strip() or None,
+                           created_at=clock.now())
+    db.session.add(group)
+    db.session.flush()
+    db.session.add(GroupMembership(group_id=group.id, user_id=mentor.id, tier_code="central",
+                                   role="mentor", joined_on=joined_on or _today()))
+    db.session.flush()
+    db.session.refresh(group)
+    return group
+
+
+def _today() -> date:
+    return clock.now().date()
+
+
+def add_member(group: MentoringGroup, user: User, *, tier_code: str,
+               joined_on: date | None = None, supervisor: GroupMembership | None = None
+               ) -> GroupMembership:
+    """Put a worker into a group at a tier. The tier must be the worker's own
+    and one of the member tiers; the mentor is set by create_group."""
+    errors = {}
+    if tier_code not in MEMBER_TIERS:
+        errors["tier_code"] = _("Members are provincial, district or commune workers.")
+    elif user.role != "worker":
+        errors["user_id"] = _("Only health workers can be members; mentors lead groups.")
+    elif user.tier_code != tier_code:
+        errors["tier_code"] = _("This worker is at the %(tier)s tier, not %(wanted)s.",
+                                tier=tier_label(user.tier_code), wanted=tier_label(tier_code))
+    elif not user.active:
+        errors["user_id"] = _("This account is deactivated.")
+    if supervisor is not None and not errors:
+        problem = _supervision_problem(group, supervisor, tier_code)
+        if problem:
+            errors["supervisor_id"] = problem
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    if any(m.user_id == user.id and m.left_on is None for m in group.memberships):
+        raise Conflict(_("This person is already in the group."),
+                       fields={"user_id": _("This person is already in the group.")})
+    membership = GroupMembership(group_id=group.id, user_id=user.id, tier_code=tier_code,
+                                 role="member", joined_on=joined_on or _today(),
+                                 supervisor_id=supervisor.id if supervisor else None)
+    db.session.add(membership)
+    db.session.flush()
+    db.session.refresh(group)
+    return membership
+
+
+def _supervision_problem(group, supervisor: GroupMembership, tier_code: str) -> str | None:
+    rank = {t: i for i, t in enumerate(TIER_CODES)}
+    if supervisor.group_id != group.id or supervisor.left_on is not None:
+        return _("The supervisor must be a current member of this group.")
+    if supervisor.role == "mentor":
+        return _("The mentor supports everyone already; choose a provincial or district member.")
+    if rank[supervisor.tier_code] >= rank[tier_code]:
+        return _("A supervisor must be at a higher tier than the member.")
+    return None
+
+
+def set_supervisor(membership: GroupMembership, supervisor: GroupMembership | None) -> None:
+    if supervisor is not None:
+        problem = _supervision_problem(membership.group, supervisor, membership.tier_code)
+        if problem:
+            raise ValidationFailed(problem, fields={"supervisor_id": problem})
+    membership.supervisor_id = supervisor.id if supervisor else None
+    db.session.flush()
+
+
+def remove_member(membership: GroupMembership, left_on: date | None = None) -> None:
+    """Leaving keeps the row (history); it only sets the leaving date."""
+    if membership.role == "mentor":
+        raise ValidationFailed(_("A group's mentor cannot leave; choose a new mentor first."))
+    if membership.left_on is not None:
+        return
+    membership.left_on = left_on or _today()
+    if membership.left_on < membership.joined_on:
+        membership.left_on = membership.joined_on
+    # Those this person supported are no longer supported by them.
+    for other in membership.group.memberships:
+        if other.supervisor_id == membership.id:
+            other.supervisor_id = None
+    db.session.flush()
+
+
+def tier_label(code: str | None) -> str:
+    labels = {"central": _("central"), "provincial": _("provincial"),
+              "district": _("district"), "commune": _("commune")}
+    return labels.get(code or "", code or "")

@@ -1,0 +1,40 @@
+"""Home: each role lands on what it needs first."""
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, text
+
+from mentoring.auth import policy
+from mentoring.auth.models import User
+from mentoring.extensions import db
+from mentoring.org import services as org_services
+from mentoring.org.models import MentoringGroup
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():
+    stats, groups = None, []
+    if policy.allowed(current_user, "group.overview"):
+        # Staff oversee every group: counts here, the list on the overview page.
+        comps = org_services.compositions()
+        stats = {
+            "groups": db.session.execute(select(func.count()).select_from(MentoringGroup)).scalar(),
+            "incomplete": None,
+            "users": db.session.execute(select(func.count()).select_from(User)
+                                        .where(User.active.is_(True))).scalar(),
+        }
+        stats["incomplete"] = stats["groups"] - sum(1 for c in comps.values() if c.complete)
+    else:
+        stmt = policy.scope_groups(current_user, select(MentoringGroup))
+        mine = org_services.groups_page(stmt, 1, 50).items
+        comps = org_services.compositions([g.id for g in mine])
+        groups = [(g, comps[g.id]) for g in mine if g.id in comps]
+    return render_template("home.html", groups=groups, stats=stats)
+
+
+@bp.route("/healthz")
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,57 @@
+"""The inbox page and GET /api/v1/cases run a bounded number of queries,
+whatever the number of cases."""
+from sqlalchemy import insert, select
+
+from mentoring import clock
+from mentoring.cases.models import Case, CaseDiagnosis
+from mentoring.extensions import db
+from tests.cases.helpers import gen_case
+from tests.factories import gen_group, login, token_headers
+
+
+def _many(group, people, n):
+    """n sent cases waiting at the district tier, inserted in bulk (the
+    services are exercised elsewhere; here only the reading side counts)."""
+    template = gen_case(group, people["commune"][0])
+    now = clock.now()
+    rows = [{"group_id": group.id, "asker_id": people["commune"][i % 2].id,
+             "facility_id": template.facility_id, "province_code": template.province_code,
+             "status": "open", "urgency": ("routine", "urgent", "emergency")[i % 3],
+             "age_years": 40 + i % 40, "sex": "female", "pregnancy": "not_applicable",
+             "complaint": f"Đau đầu {i}", "question": "Tăng liều?", "search_text": f"dau dau {i}",
+             "patient_consent": True, "asker_tier_code": "commune", "first_tier_code": "district",
+             "current_tier_code": "district", "due_at": now, "created_at": now, "updated_at": now,
+             "sent_at": now} for i in range(n)]
+    db.session.execute(insert(Case), rows)
+    bare = db.session.execute(select(Case.id).where(
+        Case.id.not_in(select(CaseDiagnosis.case_id)))).scalars().all()
+    db.session.execute(insert(CaseDiagnosis), [{"case_id": i, "code": "I10", "chapter": "IX",
+                                                "position": 0} for i in bare])
+    db.session.commit()
+
+
+def _count(count_queries, call):
+    with count_queries() as counted:
+        response = call()
+    assert response.status_code == 200
+    return counted.n
+
+
+def test_inbox_and_list_queries_are_bounded(client, count_queries):
+    group, people = gen_group()
+    district = people["district"][0]
+    _many(group, people, 20)
+    login(client, district)
+    headers = token_headers(district)
+    db.session.commit()
+    small_page = _count(count_queries, lambda: client.get("/cases"))
+    small_api = _count(count_queries, lambda: client.get("/api/v1/cases?per_page=100", headers=headers))
+    _many(group, people, 300)
+    big_page = _count(count_queries, lambda: client.get("/cases"))
+    big_api = _count(count_queries, lambda: client.get("/api/v1/cases?per_page=100", headers=headers))
+    assert big_page == small_page and big_page <= 15, big_page
+    assert big_api == small_api and big_api <= 10, big_api
+    page = client.get("/cases").get_data(as_text=True)
+    assert page.count("data-case-id=") == 25
+    # emergencies first
+    assert client.get("/api/v1/cases?per_page=100&urgency=emergency", headers=headers).get_json()["total"] >= 100

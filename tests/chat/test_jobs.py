@@ -1,0 +1,50 @@
+"""The scheduler door for urgent-message reminders, and presence across processes."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from mentoring import clock, scheduler
+from mentoring.chat import jobs, presence, services
+from mentoring.extensions import db
+from mentoring.notifications.models import Notification
+from tests.factories import gen_group
+
+
+def test_reminder_job_is_registered_and_idempotent(app):
+    assert ("chat.remind_urgent", jobs.remind_urgent, 60) in scheduler.jobs()
+    group, people = gen_group(complete=False)
+    room = services.room_for_group(group)
+    services.post_message(people["mentor"], room, "Khẩn", "j-1", urgent=True)
+    db.session.commit()
+    clock.advance(timedelta(minutes=6))
+    jobs.remind_urgent()
+    jobs.remind_urgent()
+    count = db.session.execute(select(func.count()).select_from(Notification).where(
+        Notification.kind == "chat.urgent_reminder")).scalar()
+    assert count == 3  # one per recipient, however often the job runs
+
+
+def test_reminders_stop_for_someone_who_left_the_group():
+    from mentoring.org import services as org
+    group, people = gen_group(complete=False)
+    room = services.room_for_group(group)
+    message, _ = services.post_message(people["mentor"], room, "Khẩn", "j-2", urgent=True)
+    leaver = people["commune"][0]
+    membership = next(m for m in group.memberships if m.user_id == leaver.id)
+    org.remove_member(membership)
+    db.session.flush()
+    clock.advance(timedelta(minutes=6))
+    assert services.send_due_reminders() == 2
+
+
+def test_redis_presence_is_shared_between_processes(app, redis_url):
+    store_a = presence._RedisPresence(redis_url)
+    store_b = presence._RedisPresence(redis_url)
+    user_id = 10 ** 9 + 7  # far from real ids
+    store_a._redis.delete(store_a._key(user_id))
+    assert store_a.connect(user_id, "sid-a") is True
+    assert store_b.connect(user_id, "sid-b") is False  # already online through A
+    assert store_b.online({user_id, user_id + 1}) == {user_id}
+    assert store_a.disconnect(user_id, "sid-a") is False
+    assert store_b.disconnect(user_id, "sid-b") is True
+    assert store_a.online({user_id}) == set()

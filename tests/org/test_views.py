@@ -1,0 +1,154 @@
+from sqlalchemy import select
+
+from mentoring.extensions import db
+from mentoring.org.models import Facility, GroupMembership
+from tests.factories import gen_group, gen_user, login
+
+
+def test_worker_sees_own_groups_and_not_others_by_guessing_ids(client):
+    group_a, a = gen_group()
+    group_b, b = gen_group()
+    login(client, a["commune"][0])
+    listing = client.get("/groups").get_data(as_text=True)
+    assert group_a.name in listing and group_b.name not in listing
+    assert client.get(f"/groups/{group_a.id}").status_code == 200
+    assert client.get(f"/groups/{group_b.id}").status_code == 404
+    assert client.get("/groups/999999").status_code == 404
+
+
+def test_group_page_draws_the_cascade(client):
+    group, people = gen_group()
+    login(client, people["provincial"][1])
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    page = page.split('class="tree"')[1]
+    for tier in ("central", "provincial", "district", "commune"):
+        assert f'data-tier="{tier}"' in page
+    assert page.index(people["mentor"].full_name) < page.index(people["commune"][0].full_name)
+
+
+def test_coordinator_overview_lists_incomplete_groups(client):
+    complete, _ = gen_group(name="Nhóm đủ")
+    incomplete, _ = gen_group(complete=False, name="Nhóm thiếu")
+    login(client, gen_user("coordinator"))
+    page = client.get("/groups/overview").get_data(as_text=True)
+    section = page.split('data-testid="incomplete-groups"')[1].split("</ul>")[0]
+    assert "Nhóm thiếu" in section and "Nhóm đủ" not in section
+
+
+def test_overview_and_groups_pages_run_a_bounded_number_of_queries(client, count_queries):
+    for _ in range(3):
+        gen_group()
+    login(client, gen_user("coordinator"))
+    with count_queries() as few:
+        assert client.get("/groups/overview").status_code == 200
+    for _ in range(5):
+        gen_group()
+    with count_queries() as many:
+        assert client.get("/groups/overview").status_code == 200
+        assert client.get("/groups").status_code == 200
+        assert client.get("/").status_code == 200
+    assert few.n <= 6
+    assert many.n <= 3 * 6, many.statements
+
+
+def test_adding_a_member_at_the_wrong_tier_keeps_the_form(client):
+    group, _ = gen_group(complete=False)
+    worker = gen_user("worker", "commune")
+    login(client, gen_user("coordinator"))
+    r = client.post(f"/groups/{group.id}", data={"action": "add", "user_id": worker.id,
+                                                 "tier_code": "provincial"})
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="tier_code-error"' in page
+    assert f'<option value="{worker.id}" selected' in page
+    assert db.session.execute(select(GroupMembership).where(
+        GroupMembership.user_id == worker.id)).first() is None
+
+
+def test_coordinator_adds_and_removes_members_workers_cannot(client):
+    group, people = gen_group(complete=False)
+    worker = gen_user("worker", "district")
+    login(client, people["commune"][0])
+    assert client.post(f"/groups/{group.id}", data={"action": "add", "user_id": worker.id,
+                                                    "tier_code": "district"}).status_code == 403
+    client.post("/logout")
+    login(client, gen_user("coordinator"))
+    r = client.post(f"/groups/{group.id}", data={"action": "add", "user_id": worker.id, "tier_code": "district"})
+    assert r.status_code == 302
+    membership = db.session.execute(select(GroupMembership).where(
+        GroupMembership.user_id == worker.id)).scalar_one()
+    r = client.post(f"/groups/{group.id}", data={"action": "remove", "membership_id": membership.id})
+    assert r.status_code == 302
+    db.session.refresh(membership)
+    assert membership.left_on is not None
+
+
+def test_facility_search_and_admin_create_with_errors(client):
+    login(client, gen_user("admin"))
+    r = client.post("/facilities", data={"name": "Trạm Y tế Không Tồn Tại", "kind": "commune_health_station",
+                                         "province_code": "777"})
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert 'id="province_code-error"' in page and "Trạm Y tế Không Tồn Tại" in page
+    r = client.post("/facilities", data={"name": "Bệnh viện Tỉnh Mới", "kind": "provincial_hospital",
+                                         "province_code": "25"})
+    assert r.status_code == 302
+    assert db.session.execute(select(Facility).where(Facility.name == "Bệnh viện Tỉnh Mới")).first()
+    listing = client.get("/facilities?q=tỉnh mới").get_data(as_text=True)
+    assert "Bệnh viện Tỉnh Mới" in listing
+
+
+def test_workers_cannot_create_facilities(client):
+    login(client, gen_user())
+    assert client.post("/facilities", data={"name": "X", "kind": "provincial_hospital",
+                                            "province_code": "25"}).status_code == 403
+
+
+def test_create_group_form(client):
+    mentor = gen_user("mentor")
+    login(client, gen_user("coordinator"))
+    r = client.post("/groups/new", data={"name": "", "mentor_id": mentor.id})
+    assert r.status_code == 422 and 'id="name-error"' in r.get_data(as_text=True)
+    r = client.post("/groups/new", data={"name": "Nhóm mới", "mentor_id": mentor.id})
+    assert r.status_code == 302
+
+
+def test_facility_list_pages(client):
+    from mentoring.org import services
+    for i in range(30):
+        services.create_facility(name=f"Bệnh viện Phân Trang {i:02d}", kind="provincial_hospital",
+                                 province_code=96)
+    login(client, gen_user())
+    first = client.get("/facilities?province=96").get_data(as_text=True)
+    assert "Phân Trang 00" in first and "Phân Trang 29" not in first
+    assert "page=2" in first
+    second = client.get("/facilities?province=96&page=2").get_data(as_text=True)
+    assert "Phân Trang 29" in second and "Phân Trang 00" not in second
+
+
+def test_overview_pages_the_table_but_lists_every_incomplete_group(client, app):
+    for i in range(3):
+        gen_group(complete=False, name=f"Thiếu {i}")
+    login(client, gen_user("coordinator"))
+    page = client.get("/groups/overview").get_data(as_text=True)
+    incomplete = page.split('data-testid="incomplete-groups"')[1].split("</ul>")[0]
+    assert all(f"Thiếu {i}" in incomplete for i in range(3))
+
+
+def test_coordinator_sets_who_supports_whom(client):
+    group, people = gen_group()
+    by_user = {m.user_id: m for m in group.memberships}
+    provincial, commune = by_user[people["provincial"][0].id], by_user[people["commune"][0].id]
+    login(client, gen_user("coordinator"))
+    r = client.post(f"/groups/{group.id}", data={"action": "supervise", "membership_id": commune.id,
+                                                 "supervisor_id": provincial.id})
+    assert r.status_code == 302
+    db.session.refresh(commune)
+    assert commune.supervisor_id == provincial.id
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert people["provincial"][0].full_name in page.split(people["commune"][0].full_name)[1][:400]
+    # upward supervision is refused with a message, nothing saved
+    r = client.post(f"/groups/{group.id}", data={"action": "supervise", "membership_id": provincial.id,
+                                                 "supervisor_id": commune.id}, follow_redirects=True)
+    db.session.refresh(provincial)
+    assert provincial.supervisor_id is None and "alert-danger" in r.get_data(as_text=True)
