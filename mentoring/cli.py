@@ -31,8 +31,9 @@ def create_user(email, role, tier_code, facility, full_name, language, password)
                                     tier_code=tier_code, facility_id=facility_id, language=language)
     except ServiceError as err:
         db.session.rollback()
+        # Field messages say what is wrong; the summary only when there are none.
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in err.fields.items())
-        raise click.ClickException(f"{err.message} {details}".strip())
+        raise click.ClickException(details or err.message)
     db.session.commit()
     click.echo(f"created user {user.id} <{user.email}> role={user.role} tier={user.tier_code}")
 

@@ -27,7 +27,10 @@ def server_env(database_url: str, instance: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MENTORING_", "FLASK_"))}
     env.update(DATABASE_URL=database_url, MENTORING_INSTANCE_PATH=str(instance),
                MENTORING_SECURE_COOKIES="false", SECRET_KEY="live-test-secret",
-               MENTORING_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", PYTHONUNBUFFERED="1")
+               MENTORING_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", PYTHONUNBUFFERED="1",
+               # Every browser test logs in against one shared server: the
+               # production limit (10 a minute) would lock the suite out.
+               MENTORING_LOGIN_RATE_LIMIT="1000 per minute")
     env.pop("REDIS_URL", None)
     env.update({k: str(v) for k, v in extra.items()})
     return env

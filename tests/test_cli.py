@@ -39,7 +39,7 @@ def test_create_user_asks_for_the_password_and_reports_errors(app):
     assert db.session.execute(select(User).where(User.email == "cli@example.test")).scalar_one()
     dup = runner.invoke(args=["create-user", "--email", "cli@example.test", "--role", "coordinator",
                               "--name", "X"], input="a long cli passphrase\na long cli passphrase\n")
-    assert dup.exit_code != 0 and "already exists" in dup.output
+    assert dup.exit_code != 0 and "Đã có tài khoản dùng email này" in dup.output
     weak = runner.invoke(args=["create-user", "--email", "weak@example.test", "--role", "worker",
                                "--tier", "commune", "--name", "Y"], input="short\nshort\n")
     assert weak.exit_code != 0 and "password" in weak.output

@@ -9,7 +9,6 @@ import pytest
 from tests.conftest import REQUIRE_SERVICES
 from tests.live import ROOT, LiveServer, prepare_database, server_env
 
-pytestmark = [pytest.mark.once, pytest.mark.no_transaction]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"

@@ -26,7 +26,7 @@ def test_form_rerenders_with_text_and_field_messages(client):
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert "BN Lan, CCCD 001089012345, đau đầu" in html  # the text is kept
-    assert re.search(r'id="complaint-error"[^>]*>[^<]*ID number', html)
+    assert re.search(r'id="complaint-error"[^>]*>[^<]*số CCCD', html)  # in the user's Vietnamese
     assert 'id="vitals.systolic-error"' in html
     assert 'id="icd10-error"' in html and "ZZZ" in html
     assert 'id="question-error"' in html and 'id="patient_consent-error"' in html
@@ -114,5 +114,5 @@ def test_pages_render_for_each_role(client):
     login(client, admin)
     assert client.get("/cases/report").status_code == 200
     audit = client.get("/cases/audit")
-    assert audit.status_code == 200 and "sent" in audit.get_data(as_text=True)
+    assert audit.status_code == 200 and "đã gửi" in audit.get_data(as_text=True)
     assert client.get("/cases/search?date_from=notadate").status_code == 422
