@@ -136,6 +136,12 @@ def _sqlite_pragmas(engine, event) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # WAL: readers never wait for the writer nor block its commit. In the
+        # default rollback journal a chat message could not commit while any
+        # page was reading, and busy waits piled up until the pool ran dry.
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL across app crashes
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -63,6 +63,11 @@ def _committed(fn, user, data, attempts: int = 8):
     for attempt in range(attempts):
         try:
             with _sqlite_writer if sqlite else contextlib.nullcontext():
+                if sqlite:
+                    # End the read snapshot begun outside the lock (loading the
+                    # user): a transaction that read before another writer
+                    # committed may not write (SQLITE_BUSY_SNAPSHOT).
+                    db.session.rollback()
                 result = fn(user, data)
                 db.session.commit()
             return result

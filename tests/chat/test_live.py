@@ -179,3 +179,58 @@ def test_a_message_through_process_a_reaches_a_client_on_process_b(seeded, tmp_p
         finally:
             for c in clients:
                 c.close()
+
+
+GROUP_A = ["doctor@demo.test", "provincial@demo.test", "district@demo.test", "commune@demo.test",
+           "commune-a2@demo.test"] + [f"{t}-a{i}@demo.test" for t in ("provincial", "district") for i in (2, 3, 4)]
+
+
+def test_a_busy_room_on_sqlite_loses_nothing(seeded, tmp_path):
+    """The whole group writes at once while a reader pages the history: every
+    message is acknowledged and stored once. (On SQLite's rollback journal the
+    writers waited on readers until the connection pool ran dry.)"""
+    base, url = seeded
+    env = server_env(url, base / "instance")
+    per_writer, run = 15, uuid.uuid4().hex[:6]
+    with LiveServer(env, tmp_path / "server.log") as server:
+        tokens = [token(server.url, email) for email in GROUP_A]
+        room = group_room(server.url, tokens[0])
+        start_id = history(server.url, tokens[0], room)[-1]["id"]
+        failures, done = [], threading.Event()
+
+        def writer(i, tok):
+            client = Client(server.url, tok)
+            try:
+                client.connect().call("join", {"room": room})
+                for k in range(per_writer):
+                    ack = client.call("message", {"room": room, "body": f"{i}/{k}", "client_id": f"{run}-{i}-{k}"})
+                    if "id" not in ack:
+                        failures.append(ack)
+                        continue
+                    client.call("read", {"room": room, "message_id": ack["id"]})
+            except Exception as err:  # a timeout is a failure too, not a crash of the test thread
+                failures.append(repr(err))
+            finally:
+                client.close()
+
+        def reader():
+            while not done.is_set():
+                history(server.url, tokens[1], room, start_id)
+
+        threads = [threading.Thread(target=writer, args=(i, tok)) for i, tok in enumerate(tokens)]
+        paging = threading.Thread(target=reader)
+        paging.start()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        done.set()
+        paging.join(30)
+        assert failures == []
+        stored, after = [], start_id
+        while page := history(server.url, tokens[0], room, after):
+            stored += [m["client_id"] for m in page]
+            after = page[-1]["id"]
+        mine = [c for c in stored if c.startswith(run)]
+        assert len(mine) == len(set(mine)) == len(GROUP_A) * per_writer
+        assert "Traceback" not in (tmp_path / "server.log").read_text()
