@@ -4,7 +4,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from flask_login import current_user
 
 from mentoring import config as config_module
@@ -127,6 +127,14 @@ def _init_extensions(app: Flask) -> None:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+def _writes_data() -> bool:
+    """Will this unit of work write? Requests by their method; scheduler jobs
+    say so with g.writes_data (mentoring.scheduler)."""
+    if has_request_context():
+        return request.method not in ("GET", "HEAD", "OPTIONS")
+    return has_app_context() and g.get("writes_data", False)
+
+
 def _sqlite_pragmas(engine, event) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -146,7 +154,10 @@ def _sqlite_pragmas(engine, event) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # A request that changes data takes the write lock first, waiting its
+        # turn (busy_timeout), instead of failing at its first write because
+        # another writer committed after it began reading (SQLITE_BUSY_SNAPSHOT).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writes_data() else "BEGIN")
 
 
 def _register_blueprints(app: Flask) -> None:

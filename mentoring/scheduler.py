@@ -2,8 +2,10 @@
 in JOBS = [(id, function, seconds)]; a job is a door like a view: it calls
 services inside an app context and commits once, and is safe to run twice."""
 import logging
+
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.schedulers.background import BackgroundScheduler
+from flask import g
 
 from mentoring.extensions import db
 
@@ -24,6 +26,7 @@ def jobs():
 def _wrap(app, fn):
     def run():
         with app.app_context():
+            g.writes_data = True  # on SQLite: take the write lock up front
             try:
                 fn()
                 db.session.commit()

@@ -81,6 +81,10 @@ def group_room(server_url: str, tok: str) -> int:
     return next(r["id"] for r in rooms if r["kind"] == "group")
 
 
+def bearer(tok: str) -> dict:
+    return {"Authorization": f"Bearer {tok}"}
+
+
 def history(server_url: str, tok: str, room: int, after: int = 0) -> list[dict]:
     return requests.get(f"{server_url}/api/v1/rooms/{room}/messages?after={after}&per_page=200",
                         headers={"Authorization": f"Bearer {tok}"}, timeout=WAIT).json()["items"]
@@ -217,7 +221,25 @@ def test_a_busy_room_on_sqlite_loses_nothing(seeded, tmp_path):
             while not done.is_set():
                 history(server.url, tokens[1], room, start_id)
 
+        # Meanwhile the mentors answer a case over HTTP: requests that read,
+        # then write, racing the chat writers for SQLite's single write lock.
+        group_id = requests.get(server.url + "/api/v1/groups", headers=bearer(tokens[3]),
+                                timeout=WAIT).json()["items"][0]["id"]
+        case = requests.post(server.url + "/api/v1/cases", headers=bearer(tokens[3]), timeout=WAIT, json={
+            "group_id": group_id, "age_years": 54, "sex": "female", "complaint": "Đau đầu 3 ngày",
+            "question": "Có nên tăng liều không?", "urgency": "routine", "icd10": ["I10"],
+            "patient_consent": True})
+        assert case.status_code == 201, case.text
+
+        def replier(tok):
+            for k in range(5):
+                r = requests.post(f"{server.url}/api/v1/cases/{case.json()['id']}/replies", headers=bearer(tok),
+                                  json={"body": f"Trả lời {k}"}, timeout=30)
+                if r.status_code != 201:
+                    failures.append((r.status_code, r.text[:200]))
+
         threads = [threading.Thread(target=writer, args=(i, tok)) for i, tok in enumerate(tokens)]
+        threads += [threading.Thread(target=replier, args=(tok,)) for tok in tokens[:3]]
         paging = threading.Thread(target=reader)
         paging.start()
         for t in threads:
