@@ -14,7 +14,6 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,14 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import event, insert, select, text  # noqa: E402
 
-from mentoring import clock, create_app  # noqa: E402
+from mentoring import clock  # noqa: E402
 from mentoring.cases.icd import fold  # noqa: E402
-from mentoring.config import _normalise_db_url  # noqa: E402
 from mentoring.extensions import db  # noqa: E402
-from national import PASSWORD, build  # noqa: E402
+from national import PASSWORD, build, scratch_app  # noqa: E402
 
 COMPLAINTS = ["Đau đầu, chóng mặt", "Khát nhiều, tiểu nhiều", "Phù hai chân", "Ho kéo dài",
               "Đau ngực khi gắng sức", "Tê bì hai bàn chân", "Mệt mỏi, sụt cân"]
@@ -176,16 +173,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database (for EXPLAIN)")
     args = parser.parse_args()
-    base = make_url(_normalise_db_url(args.server))
-    name = f"bench_cases_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": base.set(database=name).render_as_string(False),
-                          "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                          "MENTORING_SECURE_COOKIES": False, "BENCH_NOW": clock.now(),
-                          "MENTORING_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with scratch_app(args.server, "bench_cases", keep=args.keep) as app:
         t0 = time.perf_counter()
         with app.app_context():
             sizes = build(app)
@@ -194,15 +182,6 @@ def main() -> None:
         print(f"{'request':<55} {'median ms':>10} {'max ms':>8} {'queries':>8}")
         for label, median, worst, queries in measure(app, args.runs, sizes["hot_group"]):
             print(f"{label:<55} {median:>10.1f} {worst:>8.1f} {queries:>8}")
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if args.keep:
-            print(f"kept database {name}")
-        else:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ the cascade, and counts their SQL queries.
 
 Writes nothing outside its own scratch database (dropped at the end)."""
 import argparse
+from contextlib import contextmanager
 import statistics
 import sys
 import time
@@ -151,22 +152,39 @@ def measure(app, runs: int) -> list[tuple[str, float, float, int]]:
     return results
 
 
+@contextmanager
+def scratch_app(server: str, prefix: str, keep: bool = False):
+    """An app on a scratch PostgreSQL database <prefix>_<random>, dropped at
+    the end (unless keep: for EXPLAIN by hand)."""
+    from mentoring import clock
+    base = make_url(_normalise_db_url(server))
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": base.set(database=name).render_as_string(False),
+                          "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                          "MENTORING_SECURE_COOKIES": False, "BENCH_NOW": clock.now(),
+                          "MENTORING_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if keep:
+            print(f"kept database {name}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    base = make_url(_normalise_db_url(args.server))
-    name = f"bench_national_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        from mentoring import clock
-        app = create_app({"SQLALCHEMY_DATABASE_URI": base.set(database=name).render_as_string(False),
-                          "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                          "MENTORING_SECURE_COOKIES": False, "BENCH_NOW": clock.now(),
-                          "MENTORING_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with scratch_app(args.server, "bench_national") as app:
         t0 = time.perf_counter()
         with app.app_context():
             sizes = build(app)
@@ -174,12 +192,6 @@ def main() -> None:
         print(f"{'request':<50} {'median ms':>10} {'max ms':>8} {'queries':>8}")
         for label, median, worst, queries in measure(app, args.runs):
             print(f"{label:<50} {median:>10.1f} {worst:>8.1f} {queries:>8}")
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

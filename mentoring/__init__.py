@@ -5,7 +5,6 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, g, has_app_context, has_request_context, request
-from flask_login import current_user
 
 from mentoring import config as config_module
 from mentoring.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
@@ -100,7 +99,7 @@ def _init_extensions(app: Flask) -> None:
     # Socket handlers must be known before the first init_app: Flask-SocketIO
     # replays only handlers registered while no server existed, so one declared
     # later would be missing from every app created after the first (tests).
-    from mentoring import realtime  # noqa: F401
+    from mentoring import realtime  # noqa: F401  (the connect handler and user rooms)
     for domain in DOMAINS:
         _optional(f"mentoring.{domain}.events")
     socketio.init_app(app, message_queue=app.config.get("REDIS_URL"), async_mode="threading",
@@ -108,7 +107,6 @@ def _init_extensions(app: Flask) -> None:
                       cors_allowed_origins=app.config.get("MENTORING_SOCKET_ORIGINS", []) or None,
                       manage_session=False)
 
-    from mentoring import realtime  # noqa: F401  (registers the socket connect handler)
     from mentoring.api.core import make_api
     app.extensions["mentoring_api"] = make_api(app)
 

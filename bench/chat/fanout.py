@@ -18,7 +18,6 @@ import asyncio
 import os
 import platform
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ import socketio
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from tests.live import FLASK, LiveServer, free_port, prepare_database, server_env  # noqa: E402
+from tests.live import LiveServer, free_port, prepare_database, server_env  # noqa: E402
 
 GROUP_A = ["doctor@demo.test", "provincial@demo.test", "district@demo.test", "commune@demo.test",
            "commune-a2@demo.test"] + [f"{t}-a{i}@demo.test" for t in ("provincial", "district") for i in (2, 3, 4)]

@@ -1,5 +1,4 @@
 """Cases on a 360 px phone: ask with a photo, find it in the inbox, read it."""
-import io
 
 from PIL import Image
 

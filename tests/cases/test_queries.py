@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 from mentoring import clock
 from mentoring.auth import policy
-from mentoring.cases import queries, services
+from mentoring.cases import queries
 from mentoring.cases.queries import Filters
 from mentoring.extensions import db
 from mentoring.org import services as org_services

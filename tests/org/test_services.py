@@ -7,7 +7,7 @@ from mentoring.errors import Conflict, ValidationFailed
 from mentoring.extensions import db
 from mentoring.org import services
 from mentoring.org.models import Commune, Facility, GroupMembership, Province
-from tests.factories import gen_facility, gen_group, gen_user
+from tests.factories import gen_group, gen_user
 
 
 def test_admin_units_come_from_the_package_and_reimport_is_idempotent():
