@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, g, has_app_context, has_request_context, request
 
 from mentoring import config as config_module
+from mentoring.bounds import IdConverter, refuse_nul_in_request
 from mentoring.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 DOMAINS = ("auth", "org", "notifications", "cases", "chat")
@@ -17,6 +18,7 @@ def create_app(config: dict | type | None = None) -> Flask:
         or os.environ.get("MENTORING_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.path.abspath(instance_path) if instance_path else None)
+    app.url_map.converters["int"] = IdConverter  # before any route: ids the database can hold
     app.config.from_object(config_module.Config)
     if isinstance(config, type):
         app.config.from_object(config)
@@ -36,6 +38,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     from mentoring import errors_http, templating
     errors_http.register(app)
     templating.register(app)
+    app.before_request(refuse_nul_in_request)
     app.after_request(_security_headers)
     return app
 

@@ -6,6 +6,7 @@ from flask_smorest import Api as SmorestApi
 from marshmallow import Schema, fields
 
 from mentoring.extensions import csrf
+from mentoring.bounds import Page, PerPage
 
 
 class ErrorBodySchema(Schema):
@@ -34,8 +35,8 @@ def make_api(app) -> Api:
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=lambda n: n >= 1)
-    per_page = fields.Integer(load_default=25, validate=lambda n: 1 <= n <= 100)
+    page = Page()
+    per_page = PerPage()
 
 
 def page_schema(item_schema, name: str) -> type[Schema]:

@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from mentoring.auth.models import LANGUAGES, ROLE_VALUES
+from mentoring.bounds import Id
 
 
 def _required():
@@ -57,7 +58,7 @@ class UserFormSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLE_VALUES, error=_l("Choose a role.")),
                          error_messages=_required())
     tier_code = fields.String(load_default=None)
-    facility_id = fields.Integer(load_default=None, error_messages={"invalid": _l("Choose a facility.")})
+    facility_id = Id(load_default=None, error_messages={"invalid": _l("Choose a facility.")})
     language = fields.String(load_default="vi", validate=validate.OneOf(LANGUAGES))
     timezone = fields.String(load_default="Asia/Ho_Chi_Minh")
 

@@ -10,8 +10,8 @@ from mentoring.api.core import ErrorSchema, page_body, page_schema
 from mentoring.auth import policy
 from mentoring.cases import attachments, icd, queries, services
 from mentoring.cases.schemas import (AttachmentSchema, CaseDetailSchema, CaseInSchema, CaseListArgs,
-                                     CaseSchema, CloseInSchema, EscalateInSchema, ReplyInSchema,
-                                     ReplySchema)
+                                     CaseSchema, CloseInSchema, EscalateInSchema, Icd10Args, Icd10ListSchema,
+                                     ReplyInSchema, ReplySchema)
 from mentoring.extensions import db
 from mentoring.org.models import MentoringGroup
 
@@ -168,8 +168,10 @@ def add_attachment(case_id: int):
 
 
 @blp.route("/icd10", methods=["GET"])
+@blp.arguments(Icd10Args, location="query")
+@blp.response(200, Icd10ListSchema)
 @blp.alt_response(401, schema=ErrorSchema)
 @login_required
-def search_icd10():
+def search_icd10(args):
     """WHO ICD-10 codes by code or words: ?q=I10 or ?q=hypertension."""
-    return {"items": icd.search(request.args.get("q", ""), limit=20)}
+    return {"items": icd.search(args["q"], limit=20)}

@@ -17,6 +17,7 @@ from mentoring.cases.models import (Case, CaseAttachment, CaseDiagnosis, CaseEve
 from mentoring.cases.services import limit_for
 from mentoring.errors import NotFound
 from mentoring.extensions import db
+from mentoring.bounds import page_bounds
 from mentoring.org.models import Facility, GroupMembership, Province
 from mentoring.org.services import Page
 from mentoring.org.services import paginate as paginate_rows
@@ -31,8 +32,7 @@ def _list_options(stmt):
 def paginate(stmt, page: int, per_page: int) -> Page:
     """Count on the bare filter, then load one page with its relations: a
     fixed number of queries whatever the number of cases."""
-    page = max(1, int(page or 1))
-    per_page = max(1, min(100, int(per_page or 25)))
+    page, per_page = page_bounds(page, per_page)
     total = db.session.execute(select(func.count()).select_from(
         stmt.order_by(None).with_only_columns(Case.id).subquery())).scalar()
     items = []

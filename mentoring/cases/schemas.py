@@ -6,6 +6,7 @@ from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from mentoring.cases import icd
 from mentoring.cases.models import STATUSES, URGENCIES, VITALS
+from mentoring.bounds import Id, Page, PerPage
 
 _ERR = {"required": _l("This field is required."), "invalid": _l("Not a valid value."),
         "null": _l("This field is required.")}
@@ -25,7 +26,7 @@ class CaseInSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    group_id = fields.Integer(required=True, error_messages=_ERR)
+    group_id = Id(required=True, error_messages=_ERR)
     age_years = fields.Integer(load_default=None, allow_none=True, error_messages=_NUM)
     age_months = fields.Integer(load_default=None, allow_none=True, error_messages=_NUM)
     sex = fields.String(required=True, error_messages=_ERR)
@@ -45,7 +46,7 @@ class _CaseFormBase(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    group_id = fields.Integer(required=True, error_messages=_ERR)
+    group_id = Id(required=True, error_messages=_ERR)
     age_years = fields.Integer(load_default=None, error_messages=_NUM)
     age_months = fields.Integer(load_default=None, error_messages=_NUM)
     sex = fields.String(required=True, error_messages=_ERR)
@@ -91,6 +92,19 @@ class DiagnosisSchema(Schema):
     code = fields.String()
     chapter = fields.String()
     description = fields.Function(lambda d: icd.describe(d.code))
+
+
+class Icd10MatchSchema(Schema):
+    code = fields.String()
+    description = fields.String()
+
+
+class Icd10ListSchema(Schema):
+    items = fields.List(fields.Nested(Icd10MatchSchema))
+
+
+class Icd10Args(Schema):
+    q = fields.String(load_default="", metadata={"description": "a code (I10) or words (hypertension)"})
 
 
 class CaseSchema(Schema):
@@ -164,14 +178,14 @@ class CaseListArgs(Schema):
     urgency = fields.String(load_default=None, validate=validate.OneOf(URGENCIES))
     icd10 = fields.String(load_default=None)
     chapter = fields.String(load_default=None)
-    facility_id = fields.Integer(load_default=None)
-    province_code = fields.Integer(load_default=None)
-    group_id = fields.Integer(load_default=None)
+    facility_id = Id(load_default=None)
+    province_code = Id(load_default=None)
+    group_id = Id(load_default=None)
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
     q = fields.String(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+    page = Page()
+    per_page = PerPage()
 
     @pre_load
     def _blank_is_missing(self, data, **_kw):
@@ -181,7 +195,7 @@ class CaseListArgs(Schema):
 class ReplyInSchema(Schema):
     body = fields.String(required=True, error_messages=_ERR)
     recommendation = fields.Boolean(load_default=False)
-    parent_id = fields.Integer(load_default=None, allow_none=True)
+    parent_id = Id(load_default=None, allow_none=True)
 
 
 class EscalateInSchema(Schema):

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_socketio import emit, join_room, leave_room
 from sqlalchemy.exc import OperationalError
 
+from mentoring.bounds import field_with_nul
 from mentoring.chat import services
 from mentoring.errors import NotFound, ServiceError
 from mentoring.extensions import db, socketio
@@ -38,6 +39,8 @@ def door(fn):
             with force_locale(user.language):
                 if not isinstance(data, dict):
                     return _error("bad_request", _("The request could not be understood."))
+                if (field := field_with_nul(data)):
+                    return _error("validation_failed", _("Not a valid value."), {field: [_("Not a valid value.")]})
                 try:
                     return _committed(fn, user, data)
                 except ServiceError as err:

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from mentoring.chat.models import MAX_BODY
+from mentoring.bounds import MAX_ID, Id, PerPage
 
 _REQ = {"required": _l("This field is required."), "invalid": _l("Not a valid value.")}
 
@@ -40,10 +41,10 @@ class RoomSchema(Schema):
 
 
 class HistoryArgs(Schema):
-    after = fields.Integer(load_default=None, validate=validate.Range(min=0), error_messages=_REQ)
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1), error_messages=_REQ)
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200),
-                              error_messages=_REQ)
+    after = fields.Integer(load_default=None, error_messages=_REQ,
+                           validate=validate.Range(min=0, max=MAX_ID, error=_l("Not a valid value.")))
+    before = Id(load_default=None, error_messages=_REQ)
+    per_page = PerPage(default=50, most=200, error_messages=_REQ)
 
 
 class PostMessageSchema(Schema):
@@ -60,7 +61,7 @@ class ImageFormSchema(Schema):
 
 
 class DirectRoomSchema(Schema):
-    user_id = fields.Integer(required=True, error_messages=_REQ)
+    user_id = Id(required=True, error_messages=_REQ)
 
 
 class AckPersonSchema(Schema):

@@ -19,6 +19,7 @@ from mentoring.auth.models import User
 from mentoring.chat.models import (MAX_BODY, ChatAcknowledgement, ChatAttachment, ChatMessage,
                                    ChatReadState, ChatRoom)
 from mentoring.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
+from mentoring.bounds import MAX_ID
 from mentoring.extensions import db
 from mentoring.notifications.services import notify, register_kind
 from mentoring.org.models import GroupMembership, MentoringGroup
@@ -572,7 +573,7 @@ def parse_int(value, name: str) -> int:
         number = int(value)
     except ValueError:
         raise ValidationFailed(_l("Not a valid value."), {name: _l("Not a valid value.")}) from None
-    if not 0 < number < 2 ** 62:
+    if not 0 < number <= MAX_ID:
         raise ValidationFailed(_l("Not a valid value."), {name: _l("Not a valid value.")})
     return number
 

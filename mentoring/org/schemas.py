@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from mentoring.bounds import Page, PerPage
 from mentoring.org.models import KIND_TIER
 
 _REQ = {"required": _l("This field is required."), "invalid": _l("Not a valid value.")}
@@ -38,8 +39,8 @@ class GroupDetailSchema(GroupSchema):
 
 
 class GroupListArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+    page = Page()
+    per_page = PerPage()
 
 
 class FacilityFormSchema(Schema):

@@ -12,6 +12,7 @@ from mentoring import clock
 from mentoring.auth.models import User
 from mentoring.errors import Conflict, NotFound, ValidationFailed
 from mentoring.extensions import db
+from mentoring.bounds import page_bounds
 from mentoring.org.models import (KIND_TIER, TIER_CODES, Commune, Facility, GroupMembership,
                                   MentoringGroup, Province, Tier)
 
@@ -107,8 +108,7 @@ def search_facilities(q: str = "", province_code: int | None = None, tier_code: 
 
 
 def paginate(stmt, page: int, per_page: int):
-    page = max(1, int(page or 1))
-    per_page = max(1, min(100, int(per_page or 25)))
+    page, per_page = page_bounds(page, per_page)
     total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar()
     items = list(db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
                  .unique().scalars())
@@ -116,7 +116,7 @@ def paginate(stmt, page: int, per_page: int):
 
 
 def paginate_list(rows: list, page: int, per_page: int) -> "Page":
-    page = max(1, int(page or 1))
+    page, per_page = page_bounds(page, per_page, most=per_page)
     return Page(items=rows[(page - 1) * per_page:page * per_page], page=page, per_page=per_page,
                 total=len(rows))
 

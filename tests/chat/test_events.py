@@ -88,6 +88,13 @@ def test_malformed_payloads_never_crash(connect):
                         {"room": room.id, "message_id": "abc", "id": True}):
             ack = sc.emit(event, payload, callback=True)
             assert "error" in ack or ack.get("ok"), (event, payload, ack)
+            assert "error" not in ack or ack["error"]["code"] != "server_error", (event, payload, ack)
+    for event, payload in (("join", {"room": 2 ** 40}), ("read", {"room": room.id, "message_id": 2 ** 40}),
+                           ("acknowledge", {"message_id": 10 ** 30}), ("delete", {"id": 2 ** 31})):
+        ack = sc.emit(event, payload, callback=True)  # beyond any id: refused, not an overflow
+        assert ack["error"]["code"] == "validation_failed", (event, ack)
+    ack = sc.emit("message", {"room": room.id, "body": "a\x00b", "client_id": "nul-1"}, callback=True)
+    assert ack["error"]["fields"] == {"body": ["Giá trị không hợp lệ."]}  # PostgreSQL cannot store NUL
     assert sc.is_connected()
     assert db.session.execute(select(func.count()).select_from(ChatMessage)).scalar() == 0
 

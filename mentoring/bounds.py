@@ -1,0 +1,70 @@
+"""Bounds on numbers that come from outside (URLs, query strings, JSON,
+socket events). An id or a page beyond them is "not found" or a 422, never
+an integer overflow in the database (a 500)."""
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2 ** 31 - 1   # PostgreSQL `integer` primary keys
+MAX_PAGE = 100_000     # far beyond any real list; keeps OFFSET in range
+
+_INVALID = _l("Not a valid value.")
+
+
+class IdConverter(IntegerConverter):
+    """<int:...> in routes: a number beyond MAX_ID matches no route (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def Id(**kwargs) -> fields.Integer:
+    """An incoming id: a positive integer the database can hold."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=_INVALID), **kwargs)
+
+
+def Page(**kwargs) -> fields.Integer:
+    return fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE, error=_INVALID),
+                          **kwargs)
+
+
+def PerPage(default: int = 25, most: int = 100, **kwargs) -> fields.Integer:
+    return fields.Integer(load_default=default, validate=validate.Range(min=1, max=most, error=_INVALID),
+                          **kwargs)
+
+
+def page_bounds(page, per_page, default: int = 25, most: int = 100) -> tuple[int, int]:
+    """For doors that read ?page= themselves (HTML lists): out of range is clamped."""
+    page = max(1, min(MAX_PAGE, int(page or 1)))
+    return page, max(1, min(most, int(per_page or default)))
+
+
+def field_with_nul(value, path: str = "") -> str | None:
+    """The first field (dotted path) whose text holds a NUL character, or None.
+    PostgreSQL cannot store NUL in text, and no person types one: refuse it
+    at the door instead of failing inside the database."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = field_with_nul(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
+def refuse_nul_in_request() -> None:
+    """before_request: query, form and JSON of every HTTP door."""
+    from flask import request
+    from mentoring.errors import ValidationFailed
+    found = (field_with_nul(request.args.to_dict(flat=False)) or field_with_nul(request.form.to_dict(flat=False))
+             or field_with_nul(request.get_json(silent=True) if request.is_json else None))
+    if found:
+        found = found.rsplit(".", 1)[0] if found.rsplit(".", 1)[-1].isdigit() else found
+        raise ValidationFailed(_INVALID, {found: [_INVALID]})
