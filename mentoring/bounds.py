@@ -68,3 +68,12 @@ def refuse_nul_in_request() -> None:
     if found:
         found = found.rsplit(".", 1)[0] if found.rsplit(".", 1)[-1].isdigit() else found
         raise ValidationFailed(_INVALID, {found: [_INVALID]})
+
+
+def id_arg(value) -> int:
+    """type= for request.args/form.get: an id the database can hold, else the
+    default (werkzeug treats the ValueError as "absent")."""
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number

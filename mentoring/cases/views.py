@@ -15,6 +15,7 @@ from mentoring.auth import policy
 from mentoring.cases import attachments, icd, queries, services
 from mentoring.cases.models import STATUSES, URGENCIES, CaseAttachment
 from mentoring.cases.schemas import CaseFormSchema, CaseListArgs, case_to_form, form_to_input
+from mentoring.bounds import id_arg
 from mentoring.errors import ServiceError
 from mentoring.extensions import db
 from mentoring.forms import FormResult, parse_form
@@ -212,7 +213,7 @@ def reply(case_id: int):
     return _act(case, "reply", lambda: services.add_reply(
         case, current_user, request.form.get("body", ""),
         recommendation="recommendation" in request.form,
-        parent_id=request.form.get("parent_id", type=int)), _("Reply sent."))
+        parent_id=request.form.get("parent_id", type=id_arg)), _("Reply sent."))
 
 
 @bp.route("/<int:case_id>/recommend/<int:reply_id>", methods=["POST"])
@@ -333,7 +334,7 @@ def thumbnail(case_id: int, attachment_id: int):
 @login_required
 def audit():
     policy.require(current_user, "case.audit")
-    case_id = request.args.get("case_id", type=int)
+    case_id = request.args.get("case_id", type=id_arg)
     page = queries.audit(case_id, request.args.get("page", 1, type=int))
     return render_template("cases/audit.html", page=page, case_id=case_id)
 

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from mentoring.bounds import Page, PerPage
+from mentoring.bounds import Id, Page, PerPage
 from mentoring.org.models import KIND_TIER
 
 _REQ = {"required": _l("This field is required."), "invalid": _l("Not a valid value.")}
@@ -47,19 +47,19 @@ class FacilityFormSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(max=200), error_messages=_REQ)
     kind = fields.String(required=True, validate=validate.OneOf(list(KIND_TIER), error=_l("Choose the kind of facility.")),
                          error_messages=_REQ)
-    province_code = fields.Integer(required=True, error_messages=_REQ)
-    commune_code = fields.Integer(load_default=None, error_messages=_REQ)
+    province_code = Id(required=True, error_messages=_REQ)
+    commune_code = Id(load_default=None, error_messages=_REQ)
     area = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class GroupFormSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(max=200), error_messages=_REQ)
-    mentor_id = fields.Integer(required=True, error_messages=_REQ)
+    mentor_id = Id(required=True, error_messages=_REQ)
     description = fields.String(load_default=None, validate=validate.Length(max=1000))
 
 
 class MemberFormSchema(Schema):
-    user_id = fields.Integer(required=True, error_messages=_REQ)
+    user_id = Id(required=True, error_messages=_REQ)
     tier_code = fields.String(required=True, error_messages=_REQ)
-    supervisor_id = fields.Integer(load_default=None, error_messages=_REQ)
+    supervisor_id = Id(load_default=None, error_messages=_REQ)
     joined_on = fields.Date(load_default=None, error_messages=_REQ)

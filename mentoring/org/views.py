@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from mentoring.auth import policy
 from mentoring.auth.models import User
+from mentoring.bounds import id_arg
 from mentoring.errors import ServiceError
 from mentoring.extensions import db
 from mentoring.forms import FormResult, parse_form
@@ -81,7 +82,7 @@ def group(group_id: int):
         policy.require(current_user, "group.manage", group)
         action = request.form.get("action")
         if action == "remove":
-            membership = _membership(group, request.form.get("membership_id", type=int))
+            membership = _membership(group, request.form.get("membership_id", type=id_arg))
             try:
                 services.remove_member(membership)
             except ServiceError as err:
@@ -92,8 +93,8 @@ def group(group_id: int):
                 flash(_("%(name)s left the group.", name=membership.user.full_name), "success")
             return redirect(url_for("org.group", group_id=group.id))
         if action == "supervise":
-            membership = _membership(group, request.form.get("membership_id", type=int))
-            supervisor_id = request.form.get("supervisor_id", type=int)
+            membership = _membership(group, request.form.get("membership_id", type=id_arg))
+            supervisor_id = request.form.get("supervisor_id", type=id_arg)
             try:
                 services.set_supervisor(membership, _membership(group, supervisor_id) if supervisor_id else None)
             except ServiceError as err:
@@ -168,14 +169,16 @@ def facilities():
                 flash(_("Facility %(name)s added.", name=facility.name), "success")
                 return redirect(url_for("org.facilities", q=facility.name))
     q = request.args.get("q", "").strip()
-    province_code = request.args.get("province", type=int)
+    province_code = request.args.get("province", type=id_arg)
     tier_code = request.args.get("tier") or None
     page = services.search_facilities(q, province_code, tier_code,
                                       request.args.get("page", 1, type=int), 25)
     provinces = db.session.execute(select(Province).order_by(Province.name)).scalars().all()
     form_communes = []
-    if form.values.get("province_code", "").isdigit():  # re-rendered form: keep its commune list
-        form_communes = services.communes_of(int(form.values["province_code"]))
+    try:  # re-rendered form: keep its commune list
+        form_communes = services.communes_of(id_arg(form.values.get("province_code", "")))
+    except ValueError:
+        pass
     return render_template("org/facilities.html", page=page, q=q, province_code=province_code,
                            tier_code=tier_code, provinces=provinces, kinds=list(KIND_TIER),
                            tiers=services.tiers(), form=form, form_communes=form_communes), \
@@ -186,5 +189,5 @@ def facilities():
 @login_required
 def communes():
     """Communes of a province, for the facility form's second select (small JSON)."""
-    rows = services.communes_of(request.args.get("province", type=int))
+    rows = services.communes_of(request.args.get("province", type=id_arg))
     return {"items": [{"code": c.code, "name": c.name} for c in rows]}

@@ -4,7 +4,7 @@ integer overflow (found by schemathesis: /cases/<10^26>/send and
 import pytest
 
 from mentoring.bounds import MAX_ID, MAX_PAGE
-from tests.factories import gen_group, login, token_headers
+from tests.factories import gen_group, gen_user, login, token_headers
 
 HUGE = [MAX_ID + 1, 2 ** 63 + 1, 10 ** 26]
 
@@ -54,3 +54,22 @@ def test_a_nul_character_is_refused_at_every_http_door(client):
     assert r.status_code == 422 and "q" in r.get_json()["error"]["fields"]
     login(client, people["commune"][0])
     assert client.post("/cases/new", data={"complaint": "x\x00"}).status_code == 422
+
+
+def test_html_forms_refuse_ids_beyond_the_database(client):
+    group, people = gen_group()
+    login(client, gen_user("coordinator"))
+    huge = str(10 ** 30)
+    r = client.post(f"/groups/{group.id}", data={"action": "add", "user_id": huge, "tier_code": "commune"})
+    assert r.status_code == 422 and "user_id-error" in r.get_data(as_text=True)
+    for action in ("supervise", "remove"):
+        r = client.post(f"/groups/{group.id}", data={"action": action, "membership_id": huge, "supervisor_id": huge})
+        assert r.status_code in (302, 404, 422), action
+    client.post("/logout")
+    login(client, gen_user("admin"))  # facilities are the admins'
+    r = client.post("/facilities", data={"name": "Trạm", "kind": "commune_health_station",
+                                         "province_code": huge, "commune_code": huge})
+    assert r.status_code == 422 and "Trạm" in r.get_data(as_text=True)
+    assert client.get(f"/facilities?province={huge}").status_code == 200
+    assert client.get(f"/facilities/communes?province={huge}").status_code in (200, 404)
+    assert client.get(f"/cases/audit?case_id={huge}").status_code == 200
