@@ -1,4 +1,5 @@
 """The scheduler door for urgent-message reminders, and presence across processes."""
+import time
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -48,3 +49,22 @@ def test_redis_presence_is_shared_between_processes(app, redis_url):
     assert store_a.disconnect(user_id, "sid-a") is False
     assert store_b.disconnect(user_id, "sid-b") is True
     assert store_a.online({user_id}) == set()
+    store_a.stop()
+    store_b.stop()
+
+
+def test_the_users_of_a_crashed_process_go_offline(app, redis_url):
+    crashed = presence._RedisPresence(redis_url, alive_seconds=1)
+    survivor = presence._RedisPresence(redis_url, alive_seconds=1)
+    user_id = 10 ** 9 + 11
+    crashed._redis.delete(crashed._key(user_id))
+    assert crashed.connect(user_id, "sid-1") is True
+    assert survivor.online({user_id}) == {user_id}
+    crashed.stop()  # no disconnect: the process died with the socket open
+    deadline = time.monotonic() + 15
+    while survivor.online({user_id}) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert survivor.online({user_id}) == set()
+    assert crashed._redis.smembers(crashed._key(user_id)) == set()  # swept
+    assert survivor.connect(user_id, "sid-2") is True  # back online: the first live socket
+    survivor.stop()
