@@ -129,11 +129,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _writes_data() -> bool:
-    """Will this unit of work write? Requests by their method; scheduler jobs
-    say so with g.writes_data (mentoring.scheduler)."""
-    if has_request_context():
-        return request.method not in ("GET", "HEAD", "OPTIONS")
-    return has_app_context() and g.get("writes_data", False)
+    """Will this unit of work write? Doors that are not plain HTTP say so with
+    g.writes_data (scheduler jobs, chat events); requests by their method."""
+    if has_app_context() and g.get("writes_data"):
+        return True
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def _sqlite_pragmas(engine, event) -> None:

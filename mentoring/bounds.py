@@ -1,9 +1,12 @@
 """Bounds on numbers that come from outside (URLs, query strings, JSON,
 socket events). An id or a page beyond them is "not found" or a 422, never
 an integer overflow in the database (a 500)."""
+from flask import request
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from werkzeug.routing import IntegerConverter
+
+from mentoring.errors import ValidationFailed
 
 MAX_ID = 2 ** 31 - 1   # PostgreSQL `integer` primary keys
 MAX_PAGE = 100_000     # far beyond any real list; keeps OFFSET in range
@@ -40,34 +43,34 @@ def page_bounds(page, per_page, default: int = 25, most: int = 100) -> tuple[int
     return page, max(1, min(most, int(per_page or default)))
 
 
-def field_with_nul(value, path: str = "") -> str | None:
-    """The first field (dotted path) whose text holds a NUL character, or None.
-    PostgreSQL cannot store NUL in text, and no person types one: refuse it
-    at the door instead of failing inside the database."""
+def _field_with_nul(value, path: str) -> str | None:
+    """The first field (dotted path; a list's items count as the list) whose
+    text holds a NUL character, or None."""
     if isinstance(value, str):
         return (path or "body") if "\x00" in value else None
     if isinstance(value, dict):
-        items = value.items()
+        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
     elif isinstance(value, (list, tuple)):
-        items = enumerate(value)
+        items = ((path, item) for item in value)
     else:
         return None
-    for key, item in items:
-        found = field_with_nul(item, f"{path}.{key}" if path else str(key))
-        if found:
-            return found
-    return None
+    return next((found for sub_path, item in items if (found := _field_with_nul(item, sub_path))), None)
+
+
+def refuse_nul(value) -> None:
+    """PostgreSQL cannot store NUL in text, and no person types one: refuse it
+    at the door (422 on the field) instead of failing inside the database."""
+    found = _field_with_nul(value, "")
+    if found:
+        raise ValidationFailed(_INVALID, {found: [_INVALID]})
 
 
 def refuse_nul_in_request() -> None:
     """before_request: query, form and JSON of every HTTP door."""
-    from flask import request
-    from mentoring.errors import ValidationFailed
-    found = (field_with_nul(request.args.to_dict(flat=False)) or field_with_nul(request.form.to_dict(flat=False))
-             or field_with_nul(request.get_json(silent=True) if request.is_json else None))
-    if found:
-        found = found.rsplit(".", 1)[0] if found.rsplit(".", 1)[-1].isdigit() else found
-        raise ValidationFailed(_INVALID, {found: [_INVALID]})
+    refuse_nul(request.args.to_dict(flat=False))
+    refuse_nul(request.form.to_dict(flat=False))
+    if request.is_json:
+        refuse_nul(request.get_json(silent=True))
 
 
 def id_arg(value) -> int:

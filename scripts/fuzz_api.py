@@ -15,11 +15,10 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.live import LiveServer, prepare_database, server_env  # noqa: E402
+from tests.live import LiveServer, prepare_database, server_env, token  # noqa: E402
 
 
 def scratch_database(url: str, base: Path):
@@ -54,11 +53,10 @@ def main() -> int:
         env = server_env(url, base / "instance", MENTORING_CHAT_RATE_LIMIT="100000 per minute")
         prepare_database(env)
         with LiveServer(env, base / "server.log") as server:
-            token = requests.post(server.url + "/api/v1/auth/token", timeout=10,
-                                  json={"email": "district@demo.test", "password": "demo-password"}).json()["token"]
+            district = token(server.url, "district@demo.test")
             # DELETE /auth/token would revoke the fuzzer's own token and end the run early.
             return subprocess.run([str(st), "run", server.url + "/api/v1/openapi.json",
-                                   "-H", f"Authorization: Bearer {token}", "--exclude-method", "DELETE",
+                                   "-H", f"Authorization: Bearer {district}", "--exclude-method", "DELETE",
                                    "--checks", "not_a_server_error,status_code_conformance,"
                                    "content_type_conformance,response_schema_conformance",
                                    "--max-examples", str(args.examples), "--request-timeout", "20"],

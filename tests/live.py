@@ -16,6 +16,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
+# The demo data of mentoring/demo.py that live tests and benchmarks log in as.
+DEMO_PASSWORD = "demo-password"
+GROUP_A = ["doctor@demo.test", "provincial@demo.test", "district@demo.test", "commune@demo.test",
+           "commune-a2@demo.test"] + [f"{t}-a{i}@demo.test" for t in ("provincial", "district") for i in (2, 3, 4)]
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -83,3 +88,21 @@ class LiveServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def token(server_url: str, email: str, password: str = DEMO_PASSWORD) -> str:
+    """An API token from a running server (POST /api/v1/auth/token)."""
+    response = requests.post(server_url + "/api/v1/auth/token", json={"email": email, "password": password},
+                             timeout=10)
+    response.raise_for_status()
+    return response.json()["token"]
+
+
+def bearer(tok: str) -> dict:
+    return {"Authorization": f"Bearer {tok}"}
+
+
+def group_room(server_url: str, tok: str) -> int:
+    """The id of the first group chat room this token's user is in."""
+    rooms = requests.get(server_url + "/api/v1/rooms", headers=bearer(tok), timeout=10).json()["items"]
+    return next(r["id"] for r in rooms if r["kind"] == "group")

@@ -24,15 +24,13 @@ import time
 import uuid
 from pathlib import Path
 
-import requests
 import socketio
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from tests.live import LiveServer, free_port, prepare_database, server_env  # noqa: E402
+from tests.live import (GROUP_A, LiveServer, free_port, group_room, prepare_database,  # noqa: E402
+                        server_env, token)
 
-GROUP_A = ["doctor@demo.test", "provincial@demo.test", "district@demo.test", "commune@demo.test",
-           "commune-a2@demo.test"] + [f"{t}-a{i}@demo.test" for t in ("provincial", "district") for i in (2, 3, 4)]
 
 
 def percentile(values, q):
@@ -154,12 +152,8 @@ def app_target(base, redis_url, servers, log_dir, database_url):
     for i in range(2):
         servers.append(LiveServer(env, log_dir / f"app{i}.log").start())
     urls = [s.url for s in servers[-2:]]
-    tokens = [requests.post(urls[0] + "/api/v1/auth/token", json={"email": e, "password": "demo-password"},
-                            timeout=10).json()["token"] for e in GROUP_A]
-    rooms = requests.get(urls[0] + "/api/v1/rooms", headers={"Authorization": f"Bearer {tokens[0]}"},
-                         timeout=10).json()["items"]
-    room = next(r["id"] for r in rooms if r["kind"] == "group")
-    return Target("app", urls, tokens, room)
+    tokens = [token(urls[0], email) for email in GROUP_A]
+    return Target("app", urls, tokens, group_room(urls[0], tokens[0]))
 
 
 def bare_target(redis_url, servers, log_dir):

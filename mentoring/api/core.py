@@ -5,8 +5,8 @@ from flask_login import current_user
 from flask_smorest import Api as SmorestApi
 from marshmallow import Schema, fields
 
-from mentoring.extensions import csrf
 from mentoring.bounds import Page, PerPage
+from mentoring.extensions import csrf
 
 
 class ErrorBodySchema(Schema):

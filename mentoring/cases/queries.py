@@ -11,13 +11,13 @@ from sqlalchemy.orm import selectinload
 
 from mentoring import clock
 from mentoring.auth import policy
+from mentoring.bounds import page_bounds
 from mentoring.cases import icd
 from mentoring.cases.models import (Case, CaseAttachment, CaseDiagnosis, CaseEvent, CaseReply,
                                     TeachingNomination)
 from mentoring.cases.services import limit_for
 from mentoring.errors import NotFound
 from mentoring.extensions import db
-from mentoring.bounds import page_bounds
 from mentoring.org.models import Facility, GroupMembership, Province
 from mentoring.org.services import Page
 from mentoring.org.services import paginate as paginate_rows

@@ -2,20 +2,18 @@
 the socket's user, asks the policy through the service, commits once, and
 answers with an ack: the result, or {"error": {code, message, fields}}.
 Bad input of any shape gets an error ack, never an exception."""
-import contextlib
 import functools
 import logging
 import random
-import threading
 import time
 
-from flask import request
+from flask import g, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_socketio import emit, join_room, leave_room
 from sqlalchemy.exc import OperationalError
 
-from mentoring.bounds import field_with_nul
+from mentoring.bounds import refuse_nul
 from mentoring.chat import services
 from mentoring.errors import NotFound, ServiceError
 from mentoring.extensions import db, socketio
@@ -32,6 +30,9 @@ def door(fn):
     @functools.wraps(fn)
     def handler(*args):
         data = args[0] if args else None
+        # Chat events write (messages, read marks): on SQLite the transaction
+        # takes the write lock at BEGIN, before the user is even loaded.
+        g.writes_data = True
         try:
             user = socket_user()
             if user is None:
@@ -39,9 +40,8 @@ def door(fn):
             with force_locale(user.language):
                 if not isinstance(data, dict):
                     return _error("bad_request", _("The request could not be understood."))
-                if (field := field_with_nul(data)):
-                    return _error("validation_failed", _("Not a valid value."), {field: [_("Not a valid value.")]})
                 try:
+                    refuse_nul(data)
                     return _committed(fn, user, data)
                 except ServiceError as err:
                     db.session.rollback()
@@ -51,28 +51,19 @@ def door(fn):
             db.session.rollback()
             log.exception("chat event %s failed", fn.__name__)
             return _error("server_error", _("Something went wrong on our side. Your data was not changed."))
+        finally:
+            g.pop("writes_data", None)
     return handler
 
 
-_sqlite_writer = threading.Lock()
-
-
 def _committed(fn, user, data, attempts: int = 8):
-    """Run and commit. SQLite refuses (rather than waits for) a second writer
-    whose transaction began by reading: events of one process take turns, and
-    a database locked by another process is retried (every chat event is
-    idempotent: client_id, monotonic read marks)."""
-    sqlite = db.engine.dialect.name == "sqlite"
+    """Run and commit. On SQLite the write lock was taken at BEGIN, waiting up
+    to busy_timeout; a lock held longer (another process) is retried: every
+    chat event is idempotent (client_id, monotonic read marks)."""
     for attempt in range(attempts):
         try:
-            with _sqlite_writer if sqlite else contextlib.nullcontext():
-                if sqlite:
-                    # End the read snapshot begun outside the lock (loading the
-                    # user): a transaction that read before another writer
-                    # committed may not write (SQLITE_BUSY_SNAPSHOT).
-                    db.session.rollback()
-                result = fn(user, data)
-                db.session.commit()
+            result = fn(user, data)
+            db.session.commit()
             return result
         except OperationalError as err:
             db.session.rollback()

@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from mentoring.chat.models import MAX_BODY
 from mentoring.bounds import MAX_ID, Id, PerPage
+from mentoring.chat.models import MAX_BODY
 
 _REQ = {"required": _l("This field is required."), "invalid": _l("Not a valid value.")}
 

@@ -16,10 +16,10 @@ from sqlalchemy.orm import joinedload
 from mentoring import clock
 from mentoring.auth import policy
 from mentoring.auth.models import User
+from mentoring.bounds import id_arg
 from mentoring.chat.models import (MAX_BODY, ChatAcknowledgement, ChatAttachment, ChatMessage,
                                    ChatReadState, ChatRoom)
 from mentoring.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
-from mentoring.bounds import MAX_ID
 from mentoring.extensions import db
 from mentoring.notifications.services import notify, register_kind
 from mentoring.org.models import GroupMembership, MentoringGroup
@@ -570,10 +570,7 @@ def parse_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValidationFailed(_l("Not a valid value."), {name: _l("Not a valid value.")})
     try:
-        number = int(value)
+        return id_arg(value)
     except ValueError:
         raise ValidationFailed(_l("Not a valid value."), {name: _l("Not a valid value.")}) from None
-    if not 0 < number <= MAX_ID:
-        raise ValidationFailed(_l("Not a valid value."), {name: _l("Not a valid value.")})
-    return number
 

@@ -50,6 +50,11 @@ def test_a_nul_character_is_refused_at_every_http_door(client):
     headers = token_headers(people["commune"][0])
     r = client.post("/api/v1/cases", headers=headers, json={"group_id": group.id, "question": "a\x00b"})
     assert r.status_code == 422 and r.get_json()["error"]["fields"] == {"question": ["Giá trị không hợp lệ."]}
+    r = client.post("/api/v1/cases", headers=headers, json={"group_id": group.id, "icd10": ["I10", "I1\x00"],
+                                                             "vitals": {"pulse": "8\x00"}})
+    assert set(r.get_json()["error"]["fields"]) == {"icd10"}  # a list's items are the list's field
+    r = client.post("/api/v1/cases", headers=headers, json={"group_id": group.id, "vitals": {"pulse": "8\x00"}})
+    assert r.get_json()["error"]["fields"] == {"vitals.pulse": ["Giá trị không hợp lệ."]}
     r = client.get("/api/v1/cases?q=%00", headers=headers)
     assert r.status_code == 422 and "q" in r.get_json()["error"]["fields"]
     login(client, people["commune"][0])

@@ -7,6 +7,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_fits_phone, log_in, screenshot
+from tests.live import bearer, token
 
 LIVE = 15_000  # ms; the machine is shared, so generous, and no timing is asserted
 
@@ -28,14 +29,9 @@ def bodies(page, text: str):
     return page.get_by_test_id("message-list").locator('[data-testid="message"]', has_text=text)
 
 
-def api_token(server, email: str) -> str:
-    return requests.post(server.url + "/api/v1/auth/token", timeout=10,
-                         json={"email": email, "password": "demo-password"}).json()["token"]
-
-
 def full_name(server, email: str) -> str:
-    return requests.get(server.url + "/api/v1/me", timeout=10,
-                        headers={"Authorization": f"Bearer {api_token(server, email)}"}).json()["full_name"]
+    return requests.get(server.url + "/api/v1/me", headers=bearer(token(server.url, email)),
+                        timeout=10).json()["full_name"]
 
 
 def test_two_browsers_chat_live_and_nothing_is_lost_offline(browser, live_server, phone):
@@ -77,9 +73,8 @@ def test_two_browsers_chat_live_and_nothing_is_lost_offline(browser, live_server
         # stored once: a reload shows each once, and so does the API
         district.reload()
         expect(bodies(district, run)).to_have_count(3, timeout=LIVE)
-        token = api_token(live_server, "district@demo.test")
         stored = requests.get(f"{live_server.url}/api/v1/rooms/{room}/messages?per_page=200", timeout=10,
-                              headers={"Authorization": f"Bearer {token}"}).json()["items"]
+                              headers=bearer(token(live_server.url, "district@demo.test"))).json()["items"]
         assert sorted(m["body"] for m in stored if run in m["body"]) == sorted(
             [f"Bệnh nhân huyết áp 170/100 ({run})", f"Mất sóng một ({run})", f"Mất sóng hai ({run})"])
 

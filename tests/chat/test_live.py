@@ -10,7 +10,8 @@ import pytest
 import requests
 import socketio
 
-from tests.live import LiveServer, free_port, prepare_database, server_env
+from tests.live import (GROUP_A, LiveServer, bearer, free_port, group_room, prepare_database, server_env,
+                        token)
 
 pytestmark = [pytest.mark.once, pytest.mark.no_transaction, pytest.mark.timeout(180)]
 
@@ -68,26 +69,9 @@ class Client:
             self.sio.disconnect()
 
 
-def token(server_url: str, email: str) -> str:
-    response = requests.post(server_url + "/api/v1/auth/token",
-                             json={"email": email, "password": "demo-password"}, timeout=WAIT)
-    assert response.status_code == 201, response.text
-    return response.json()["token"]
-
-
-def group_room(server_url: str, tok: str) -> int:
-    rooms = requests.get(server_url + "/api/v1/rooms", headers={"Authorization": f"Bearer {tok}"},
-                         timeout=WAIT).json()["items"]
-    return next(r["id"] for r in rooms if r["kind"] == "group")
-
-
-def bearer(tok: str) -> dict:
-    return {"Authorization": f"Bearer {tok}"}
-
-
 def history(server_url: str, tok: str, room: int, after: int = 0) -> list[dict]:
     return requests.get(f"{server_url}/api/v1/rooms/{room}/messages?after={after}&per_page=200",
-                        headers={"Authorization": f"Bearer {tok}"}, timeout=WAIT).json()["items"]
+                        headers=bearer(tok), timeout=WAIT).json()["items"]
 
 
 def test_one_process_two_clients_offline_resend_and_refusals(seeded, tmp_path):
@@ -183,10 +167,6 @@ def test_a_message_through_process_a_reaches_a_client_on_process_b(seeded, tmp_p
         finally:
             for c in clients:
                 c.close()
-
-
-GROUP_A = ["doctor@demo.test", "provincial@demo.test", "district@demo.test", "commune@demo.test",
-           "commune-a2@demo.test"] + [f"{t}-a{i}@demo.test" for t in ("provincial", "district") for i in (2, 3, 4)]
 
 
 def test_a_busy_room_on_sqlite_loses_nothing(seeded, tmp_path):
