@@ -15,7 +15,7 @@ def register(app) -> None:
 @click.command("create-user")
 @click.option("--email", required=True)
 @click.option("--role", required=True, type=click.Choice(["worker", "mentor", "coordinator", "admin"]))
-@click.option("--tier", "tier_code", type=click.Choice(["central", "provincial", "district", "commune"]))
+@click.option("--tier", "tier_code", help="central, provincial, district or commune (the tiers table)")
 @click.option("--facility", "facility", help="facility id or exact name")
 @click.option("--name", "full_name", help="full name (asked for when missing)")
 @click.option("--language", default="vi", type=click.Choice(["vi", "en"]))

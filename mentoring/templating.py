@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from mentoring.auth import policy
 from mentoring.auth.models import ROLE_VALUES
-from mentoring.org.services import tier_label
+from mentoring.org.services import tier_codes, tier_label
 
 
 def navigation(user) -> list[tuple[str, str, str]]:
@@ -41,6 +41,7 @@ def register(app) -> None:
         url_for=url_for,
         get_locale=get_locale,
         tier_label=tier_label,
+        tier_codes=tier_codes,
         role_label=role_label,
         kind_label=kind_label,
         pairs=lambda values: [(v, v) for v in values],

@@ -85,3 +85,29 @@ def group_a():
 @pytest.fixture
 def group_b():
     return gen_group(name="Group B")
+
+
+def gen_pdf(text: str = "", *, author: str | None = None, javascript: str | None = None) -> bytes:
+    """A real PDF (reportlab): one page with `text` (Latin-1 only: Helvetica),
+    optionally an author in its metadata and a script run when it opens."""
+    import io
+
+    from reportlab.pdfgen import canvas
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out)
+    if author:
+        pdf.setAuthor(author)
+        pdf.setTitle(f"Notes by {author}")
+    for n, line in enumerate(text.splitlines() or [""]):
+        pdf.drawString(72, 760 - 16 * n, line)
+    pdf.showPage()
+    pdf.save()
+    if javascript is None:
+        return out.getvalue()
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.actions import JavaScript
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(out.getvalue())))
+    writer.add_open_action(JavaScript(javascript))
+    scripted = io.BytesIO()
+    writer.write(scripted)
+    return scripted.getvalue()

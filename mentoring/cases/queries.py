@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 
 from mentoring import clock
 from mentoring.auth import policy
-from mentoring.bounds import page_bounds
 from mentoring.cases import icd
 from mentoring.cases.models import (Case, CaseAttachment, CaseDiagnosis, CaseEvent, CaseReply,
                                     TeachingNomination)
@@ -29,17 +28,10 @@ def _list_options(stmt):
                         selectinload(Case.claimed_by), selectinload(Case.diagnoses))
 
 
-def paginate(stmt, page: int, per_page: int) -> Page:
-    """Count on the bare filter, then load one page with its relations: a
-    fixed number of queries whatever the number of cases."""
-    page, per_page = page_bounds(page, per_page)
-    total = db.session.execute(select(func.count()).select_from(
-        stmt.order_by(None).with_only_columns(Case.id).subquery())).scalar()
-    items = []
-    if total > (page - 1) * per_page:
-        items = list(db.session.execute(_list_options(stmt).limit(per_page).offset((page - 1) * per_page))
-                     .unique().scalars())
-    return Page(items=items, page=page, per_page=per_page, total=total)
+def paginate(stmt, page: int, per_page: int):
+    """A page of cases with the relations lists show: a fixed number of
+    queries whatever the number of cases."""
+    return paginate_rows(_list_options(stmt), page, per_page)
 
 
 def get_case(case_id: int, user=None) -> Case:

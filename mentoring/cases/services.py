@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, update
 
-from mentoring import clock
+from mentoring import clock, signals
 from mentoring.auth import policy
 from mentoring.auth.models import User
 from mentoring.cases import deident, icd
@@ -24,8 +24,8 @@ from mentoring.errors import Conflict, NotFound, ValidationFailed
 from mentoring.extensions import db
 from mentoring.notifications.services import notify, register_kind
 from mentoring.org.models import GroupMembership, MentoringGroup
+from mentoring.org.services import tiers_above
 
-TIER_ORDER = ("commune", "district", "provincial", "central")  # bottom to top
 DEFAULT_LIMIT_MINUTES = {"routine": 48 * 60, "urgent": 4 * 60, "emergency": 30}
 OUTCOME_REMINDER_DAYS = (7, 30)
 
@@ -173,7 +173,7 @@ def _apply(case: Case, values: dict) -> None:
 def create_case(asker: User, group: MentoringGroup | None, data: dict, *, draft: bool = False) -> Case:
     if group is None:
         raise ValidationFailed(str(FIELDS_MSG), fields={"group_id": _("Choose your group.")})
-    tier = policy.case_tier_of(asker, group.id)
+    tier = policy.tier_in_group(asker, group.id)
     if tier is None or tier == "central":
         raise ValidationFailed(str(FIELDS_MSG), fields={
             "group_id": _("You can ask in a group where you are a health worker.")})
@@ -231,7 +231,7 @@ def next_tier(group_id: int, from_tier: str) -> str:
     the central doctor when nobody is in between."""
     present = set(db.session.execute(select(GroupMembership.tier_code).where(
         GroupMembership.group_id == group_id, GroupMembership.left_on.is_(None))).scalars())
-    for tier in TIER_ORDER[TIER_ORDER.index(from_tier) + 1:]:
+    for tier in tiers_above(from_tier):
         if tier in present:
             return tier
     return "central"
@@ -346,7 +346,7 @@ def add_reply(case: Case, user: User, body: str, *, recommendation: bool = False
         raise ValidationFailed(str(FIELDS_MSG), fields={
             "recommendation": _("Only a mentor's reply can be the recommendation.")})
     now = clock.now()
-    tier = policy.case_tier_of(user, case.group_id)
+    tier = policy.tier_in_group(user, case.group_id)
     reply = CaseReply(case_id=case.id, author_id=user.id, parent_id=parent_id, body=body,
                       author_tier_code=tier, created_at=now)
     db.session.add(reply)
@@ -359,6 +359,7 @@ def add_reply(case: Case, user: User, body: str, *, recommendation: bool = False
         case.last_answer_at = now
         _cancel_timers(case, "escalation")  # somebody answered: the clock stops
         notify([case.asker], "case.reply", _params(case), _link(case))
+        signals.case_answered.send(case.id, user_id=user.id)
     else:
         notify(answerers(case), "case.reply", _params(case), _link(case))
     log_event(case, user, "replied", reply_id=reply.id, recommendation=recommendation)

@@ -4,13 +4,12 @@ audit trail and the response report. Parse -> service -> commit, or
 re-render with the user's text and a message per field."""
 from datetime import datetime, time, timedelta, timezone
 
-from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from mentoring import clock
+from mentoring import clock, uploads
 from mentoring.auth import policy
 from mentoring.cases import attachments, icd, queries, services
 from mentoring.cases.models import STATUSES, URGENCIES, CaseAttachment
@@ -95,7 +94,7 @@ def icd10():
 def _my_groups():
     stmt = policy.scope_groups(current_user, select(MentoringGroup)).order_by(MentoringGroup.name)
     groups = db.session.execute(stmt).scalars().all()
-    return [g for g in groups if policy.case_tier_of(current_user, g.id) not in (None, "central")]
+    return [g for g in groups if policy.tier_in_group(current_user, g.id) not in (None, "central")]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -300,23 +299,12 @@ def _attachment(case_id: int, attachment_id: int) -> CaseAttachment:
     return found
 
 
-def _send(name: str, mimetype: str, download_name: str | None = None):
-    path = attachments.path_of(name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=mimetype, download_name=download_name,
-                         as_attachment=mimetype == "application/pdf", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @bp.route("/<int:case_id>/attachments/<int:attachment_id>")
 @login_required
 def attachment(case_id: int, attachment_id: int):
     found = _attachment(case_id, attachment_id)
     ext = found.stored_name.rsplit(".", 1)[-1]
-    return _send(found.stored_name, found.content_type, f"case-{case_id}-{found.id}.{ext}")
+    return uploads.send(found.stored_name, found.content_type, f"case-{case_id}-{found.id}.{ext}")
 
 
 @bp.route("/<int:case_id>/attachments/<int:attachment_id>/thumb")
@@ -325,7 +313,7 @@ def thumbnail(case_id: int, attachment_id: int):
     found = _attachment(case_id, attachment_id)
     if not found.thumb_name:
         abort(404)
-    return _send(found.thumb_name, "image/jpeg")
+    return uploads.send(found.thumb_name, "image/jpeg")
 
 
 # --- oversight --------------------------------------------------------------

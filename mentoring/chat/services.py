@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from mentoring import clock
+from mentoring import clock, uploads
 from mentoring.auth import policy
 from mentoring.auth.models import User
 from mentoring.bounds import id_arg
@@ -310,7 +310,7 @@ def post_message(user, room: ChatRoom, body, client_id=None, urgent: bool = Fals
             message.author = user
             db.session.add(message)
             if cleaned is not None:
-                db.session.add(_store_image(message, *cleaned))
+                db.session.add(_store_image(message, cleaned))
     except IntegrityError:  # the same resend raced us; its row wins
         found = _existing(user, client_id)
         if found is None:
@@ -334,44 +334,27 @@ def post_message(user, room: ChatRoom, body, client_id=None, urgent: bool = Fals
     return message, True
 
 
-def _clean_image(stream) -> tuple:
-    """The cases domain's safe pipeline: type from the content, size limit,
-    decode and re-encode (no EXIF), a thumbnail. Images only in chat."""
-    from mentoring.cases import attachments as pipeline
-    data = stream.read(pipeline.MAX_BYTES + 1)
-    if len(data) > pipeline.MAX_BYTES:
-        msg = _l("The file is larger than 10 MB. Send a smaller photo or PDF.")
-        raise pipeline.TooLarge(msg, {"file": msg})
-    kind = pipeline.sniff(data[:16])
-    if kind not in ("image/jpeg", "image/png", "image/webp"):
-        msg = _l("Only JPEG, PNG or WebP images are accepted in chat.")
-        raise pipeline.UnsupportedType(msg, {"file": msg})
-    body, thumb, width, height = pipeline._clean_image(data, kind)
-    return kind, body, thumb, width, height
+def _clean_image(stream) -> uploads.CleanFile:
+    """The shared pipeline (mentoring.uploads), images only in chat."""
+    return uploads.read_upload(stream, accept=uploads.IMAGE_TYPES)
 
 
-def _store_image(message: ChatMessage, kind, body, thumb, width, height) -> ChatAttachment:
+def _store_image(message: ChatMessage, clean: uploads.CleanFile) -> ChatAttachment:
     """Files are written now and removed again if the transaction rolls back (the pipeline's rule)."""
-    import secrets
-    from mentoring.cases import attachments as pipeline
-    ext = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}[kind]
-    name, thumb_name = "chat-" + secrets.token_hex(16) + ext, "chat-" + secrets.token_hex(16) + ".jpg"
-    pipeline._write(name, body)
-    pipeline._write(thumb_name, thumb)
-    return ChatAttachment(message=message, content_type=kind, stored_name=name, thumb_name=thumb_name,
-                          size=len(body), width=width, height=height)
+    name, thumb_name = uploads.store(clean, prefix="chat-")
+    return ChatAttachment(message=message, content_type=clean.content_type, stored_name=name,
+                          thumb_name=thumb_name, size=len(clean.body), width=clean.width, height=clean.height)
 
 
-def attachment_file(user, attachment_id: int, thumb: bool = False):
-    """(path, content type) of an image the user may see; otherwise "not found"."""
-    from mentoring.cases import attachments as pipeline
+def attachment_file(user, attachment_id: int, thumb: bool = False) -> tuple[str, str]:
+    """(stored name, content type) of an image the user may see; otherwise "not found"."""
     attachment = db.session.get(ChatAttachment, attachment_id)
     if attachment is None or attachment.message.deleted_at is not None or \
             not policy.allowed(user, "chat.room.view", attachment.message.room):
         raise NotFound(_l("This message does not exist."))
     if thumb:
-        return pipeline.path_of(attachment.thumb_name), "image/jpeg"
-    return pipeline.path_of(attachment.stored_name), attachment.content_type
+        return attachment.thumb_name, "image/jpeg"
+    return attachment.stored_name, attachment.content_type
 
 
 def _mentions(body: str, user: User) -> bool:

@@ -2,11 +2,12 @@
 JavaScript (the form posts here); with it, chat.js goes live over Socket.IO."""
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from mentoring import uploads
 from mentoring.auth import policy
 from mentoring.auth.models import User
 from mentoring.chat import services
@@ -91,10 +92,8 @@ def _strings() -> dict:
 @bp.route("/chat/attachments/<int:attachment_id>/<any(thumb):thumb>")
 @login_required
 def attachment(attachment_id: int, thumb: str | None = None):
-    path, content_type = services.attachment_file(current_user, attachment_id, thumb=bool(thumb))
-    response = send_file(path, mimetype=content_type, max_age=3600)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    name, content_type = services.attachment_file(current_user, attachment_id, thumb=bool(thumb))
+    return uploads.send(name, content_type)
 
 
 @bp.route("/chat/group/<int:group_id>")

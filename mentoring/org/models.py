@@ -9,9 +9,6 @@ from mentoring import clock
 from mentoring.db_types import UTCDateTime
 from mentoring.extensions import db
 
-TIER_CODES = ("central", "provincial", "district", "commune")
-
-
 class Tier(db.Model):
     """A level of the health system. Rows come from the first migration;
     rank orders them (1 = central, the top of the cascade)."""

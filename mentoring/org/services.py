@@ -10,13 +10,11 @@ from sqlalchemy.orm import selectinload
 
 from mentoring import clock
 from mentoring.auth.models import User
+from mentoring.bounds import page_bounds
 from mentoring.errors import Conflict, NotFound, ValidationFailed
 from mentoring.extensions import db
-from mentoring.bounds import page_bounds
-from mentoring.org.models import (KIND_TIER, TIER_CODES, Commune, Facility, GroupMembership,
-                                  MentoringGroup, Province, Tier)
-
-MEMBER_TIERS = ("provincial", "district", "commune")
+from mentoring.org.models import (KIND_TIER, Commune, Facility, GroupMembership, MentoringGroup, Province,
+                                  Tier)
 
 
 # --- administrative units ---------------------------------------------------
@@ -55,6 +53,48 @@ def communes_of(province_code: int | None) -> list[Commune]:
 
 def tiers() -> list[Tier]:
     return list(db.session.execute(select(Tier).order_by(Tier.rank)).scalars())
+
+
+# --- the tier order ---------------------------------------------------------
+# The `tiers` table is the one source of the cascade's order (rank 1 is the
+# central level, the top). Its rows come from a migration and never change
+# while the application runs, so each process reads them once per database.
+
+_TIER_RANKS: dict[str, dict[str, int]] = {}
+
+
+def tier_ranks() -> dict[str, int]:
+    """{tier code: rank}, 1 = central."""
+    key = str(db.engine.url)
+    ranks = _TIER_RANKS.get(key)
+    if ranks is None:
+        ranks = dict(db.session.execute(select(Tier.code, Tier.rank)).all())
+        if ranks:  # an empty table (a schema being built) is not remembered
+            _TIER_RANKS[key] = ranks
+    return ranks
+
+
+def tier_codes() -> list[str]:
+    """Every tier, top (central) to bottom (commune)."""
+    ranks = tier_ranks()
+    return sorted(ranks, key=ranks.__getitem__)
+
+
+def member_tiers() -> list[str]:
+    """The tiers a group's members work at: every tier below the mentor's."""
+    return tier_codes()[1:]
+
+
+def tiers_above(code: str) -> list[str]:
+    """The tiers above `code`, nearest first (the way a case escalates)."""
+    ranks = tier_ranks()
+    return sorted((t for t in ranks if ranks[t] < ranks[code]), key=ranks.__getitem__, reverse=True)
+
+
+def is_above(upper: str | None, lower: str | None) -> bool:
+    """Is tier `upper` higher in the cascade than tier `lower`?"""
+    ranks = tier_ranks()
+    return upper in ranks and lower in ranks and ranks[upper] < ranks[lower]
 
 
 # --- facilities -------------------------------------------------------------
@@ -108,15 +148,15 @@ def search_facilities(q: str = "", province_code: int | None = None, tier_code: 
 
 
 def paginate(stmt, page: int, per_page: int):
+    """One page of a select(): Flask-SQLAlchemy's paginator (a count and one
+    page of rows), with the page number bounded first so OFFSET stays in range."""
     page, per_page = page_bounds(page, per_page)
-    total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar()
-    items = list(db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
-                 .unique().scalars())
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
 
 
 def paginate_list(rows: list, page: int, per_page: int) -> "Page":
-    page, per_page = page_bounds(page, per_page, most=per_page)
+    """A page of a list already in memory (same attributes as a SQL page)."""
+    page, per_page = page_bounds(page, per_page)
     return Page(items=rows[(page - 1) * per_page:page * per_page], page=page, per_page=per_page,
                 total=len(rows))
 
@@ -154,7 +194,7 @@ class Composition:
 
 def group_minimum() -> dict:
     configured = current_app.config["MENTORING_GROUP_MINIMUM"]
-    return {t: int(configured.get(t, 0)) for t in MEMBER_TIERS}
+    return {t: int(configured.get(t, 0)) for t in member_tiers()}
 
 
 def composition(group: MentoringGroup) -> Composition:
@@ -241,7 +281,7 @@ def add_member(group: MentoringGroup, user: User, *, tier_code: str,
     """Put a worker into a group at a tier. The tier must be the worker's own
     and one of the member tiers; the mentor is set by create_group."""
     errors = {}
-    if tier_code not in MEMBER_TIERS:
+    if tier_code not in member_tiers():
         errors["tier_code"] = _("Members are provincial, district or commune workers.")
     elif user.role != "worker":
         errors["user_id"] = _("Only health workers can be members; mentors lead groups.")
@@ -269,12 +309,11 @@ def add_member(group: MentoringGroup, user: User, *, tier_code: str,
 
 
 def _supervision_problem(group, supervisor: GroupMembership, tier_code: str) -> str | None:
-    rank = {t: i for i, t in enumerate(TIER_CODES)}
     if supervisor.group_id != group.id or supervisor.left_on is not None:
         return _("The supervisor must be a current member of this group.")
     if supervisor.role == "mentor":
         return _("The mentor supports everyone already; choose a provincial or district member.")
-    if rank[supervisor.tier_code] >= rank[tier_code]:
+    if not is_above(supervisor.tier_code, tier_code):
         return _("A supervisor must be at a higher tier than the member.")
     return None
 

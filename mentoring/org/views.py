@@ -127,7 +127,7 @@ def group(group_id: int):
         in_group = {m.user_id for m in group.memberships if m.left_on is None}
         candidates = [u for u in db.session.execute(
             select(User).where(User.role == "worker", User.active.is_(True),
-                               User.tier_code.in_(services.MEMBER_TIERS))
+                               User.tier_code.in_(services.member_tiers()))
             .order_by(User.tier_code, User.full_name)).unique().scalars() if u.id not in in_group]
     return render_template("org/group.html", group=group, comp=services.composition(group),
                            form=form, candidates=candidates,
@@ -143,7 +143,7 @@ def _membership(group: MentoringGroup, membership_id: int | None) -> GroupMember
 
 def _tree(group: MentoringGroup) -> dict:
     """Current members by tier, for drawing the cascade top-down."""
-    tree = {"central": [], "provincial": [], "district": [], "commune": []}
+    tree = {tier: [] for tier in services.tier_codes()}
     for m in group.memberships:
         if m.left_on is None:
             tree[m.tier_code].append(m)

@@ -6,7 +6,7 @@ from mentoring.cases.models import Case, CaseEvent
 from mentoring.extensions import db
 from sqlalchemy import func, select
 from tests.cases.helpers import case_body, gen_case
-from tests.factories import gen_group, token_headers
+from tests.factories import gen_group, gen_pdf, token_headers
 
 
 def test_smallest_body_is_accepted_and_sent(client):
@@ -151,7 +151,7 @@ def test_pdf_webp_and_broken_image(client):
     db.session.commit()
     headers = token_headers(asker)
     url = f"/api/v1/cases/{case.id}/attachments"
-    r = client.post(url, data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "ketqua.pdf")}, headers=headers)
+    r = client.post(url, data={"file": (io.BytesIO(gen_pdf("HbA1c 9.2%")), "ketqua.pdf")}, headers=headers)
     assert r.status_code == 201 and r.get_json()["content_type"] == "application/pdf"
     assert r.get_json()["thumbnail_url"] is None
     webp = io.BytesIO()

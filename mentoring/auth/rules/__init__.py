@@ -1,0 +1,1 @@
+"""Access rules by domain; mentoring.auth.policy loads every module here."""
