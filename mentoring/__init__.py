@@ -10,7 +10,7 @@ from mentoring import config as config_module
 from mentoring.bounds import IdConverter, refuse_nul_in_request
 from mentoring.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
-DOMAINS = ("auth", "org", "notifications", "cases", "chat", "sessions", "competency")
+DOMAINS = ("auth", "org", "audit", "notifications", "cases", "chat", "sessions", "competency")
 
 
 def create_app(config: dict | type | None = None) -> Flask:
