@@ -1,7 +1,8 @@
 """Chat rooms and what happens in them.
 
 A room belongs to exactly one thing: a mentoring group, a case (its
-discussion) or a pair of people (direct messages). Read state is one row per
+discussion), a pair of people (direct messages) or a teaching session (its
+live questions, open around the session's time). Read state is one row per
 (room, person) holding the highest message id they have seen, so "who has
 seen message N" is `last_read_id >= N` and unread counts are one query.
 Urgent messages keep one acknowledgement row per recipient; that row is also
@@ -16,24 +17,28 @@ from mentoring import clock
 from mentoring.db_types import UTCDateTime
 from mentoring.extensions import db
 
-ROOM_KINDS = ("group", "case", "direct")
+ROOM_KINDS = ("group", "case", "direct", "session")
 MAX_BODY = 4000
 
 
 class ChatRoom(db.Model):
     __tablename__ = "chat_rooms"
     __table_args__ = (
-        CheckConstraint("kind IN ('group', 'case', 'direct')", name="kind"),
+        CheckConstraint("kind IN ('group', 'case', 'direct', 'session')", name="kind"),
         CheckConstraint(
-            "(kind = 'group' AND group_id IS NOT NULL AND case_id IS NULL AND user_low_id IS NULL) OR "
-            "(kind = 'case' AND case_id IS NOT NULL AND user_low_id IS NULL) OR "
+            "(kind = 'group' AND group_id IS NOT NULL AND case_id IS NULL AND user_low_id IS NULL "
+            "AND session_id IS NULL) OR "
+            "(kind = 'case' AND case_id IS NOT NULL AND user_low_id IS NULL AND session_id IS NULL) OR "
             "(kind = 'direct' AND group_id IS NULL AND case_id IS NULL AND user_low_id IS NOT NULL "
-            "AND user_high_id IS NOT NULL AND user_low_id < user_high_id)",
+            "AND user_high_id IS NOT NULL AND user_low_id < user_high_id AND session_id IS NULL) OR "
+            "(kind = 'session' AND session_id IS NOT NULL AND group_id IS NULL AND case_id IS NULL "
+            "AND user_low_id IS NULL)",
             name="owner"),
         # One room per group, per case and per pair: lazy creation races end in a conflict, not a twin.
         Index("uq_chat_rooms_group", "group_id", unique=True,
               sqlite_where=db.text("kind = 'group'"), postgresql_where=db.text("kind = 'group'")),
         UniqueConstraint("case_id", name="uq_chat_rooms_case_id"),
+        UniqueConstraint("session_id", name="uq_chat_rooms_session_id"),
         UniqueConstraint("user_low_id", "user_high_id", name="uq_chat_rooms_pair"),
     )
 
@@ -46,6 +51,8 @@ class ChatRoom(db.Model):
     # Direct rooms: the two people, lower id first.
     user_low_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     user_high_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Session rooms: the session (its audience may span several groups, so no group_id).
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("teaching_sessions.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     group = relationship("MentoringGroup")

@@ -52,6 +52,15 @@ def case_model():
     return Case
 
 
+def session_model():
+    """The sessions domain's TeachingSession model, or None while that domain does not exist."""
+    try:
+        from mentoring.sessions.models import TeachingSession
+    except ImportError:
+        return None
+    return TeachingSession
+
+
 # --- rooms ------------------------------------------------------------------
 
 def get_room(room_id) -> ChatRoom:
@@ -98,6 +107,30 @@ def room_for_case(case) -> ChatRoom:
         .scalar_one_or_none())
 
 
+def room_for_session(session) -> ChatRoom:
+    """A teaching session's live room (questions during the talk), created on first use."""
+    return _create_once(
+        lambda: ChatRoom(kind="session", session_id=session.id, created_at=clock.now()),
+        lambda: db.session.execute(select(ChatRoom).where(ChatRoom.session_id == session.id))
+        .scalar_one_or_none())
+
+
+def session_of(room: ChatRoom):
+    model = session_model()
+    return db.session.get(model, room.session_id) if model is not None and room.session_id else None
+
+
+def _check_session_window(room: ChatRoom) -> None:
+    """A session room takes questions from 15 minutes before the start to an
+    hour after the end; the transcript stays readable."""
+    session = session_of(room)
+    now = clock.now()
+    if session is None or session.status == "cancelled" or \
+            not session.room_opens_at <= now <= session.room_closes_at:
+        raise Conflict(_l("The session room is open from 15 minutes before the start until 1 hour after "
+                          "the end. You can still read the questions."))
+
+
 def room_for_direct(user, other) -> ChatRoom:
     if not policy.allowed(user, "chat.direct.start", other):
         raise Forbidden(_l("You can send direct messages only to people who share a group with you."))
@@ -113,6 +146,9 @@ def room_title(room: ChatRoom, user=None, case=None) -> str:
         return room.group.name
     if room.kind == "case":
         return str(_l("Case #%(id)s", id=room.case_id))
+    if room.kind == "session":
+        session = session_of(room)
+        return session.title if session is not None else str(_l("Teaching session"))
     other = room.other_user(user) if user is not None else None
     return other.full_name if other is not None else str(_l("Direct messages"))
 
@@ -121,6 +157,9 @@ def member_ids(room: ChatRoom) -> set[int]:
     """Who belongs in the room (for presence, mentions and urgent recipients)."""
     if room.kind == "direct":
         return {room.user_low_id, room.user_high_id}
+    if room.kind == "session":
+        from mentoring.sessions.audience import invited_ids
+        return invited_ids([room.session_id]).get(room.session_id, set())
     ids = set(db.session.execute(select(GroupMembership.user_id).where(
         GroupMembership.group_id == room.group_id, GroupMembership.left_on.is_(None))).scalars())
     if room.kind == "case":
@@ -297,6 +336,8 @@ def post_message(user, room: ChatRoom, body, client_id=None, urgent: bool = Fals
         if found.room_id != room.id:
             raise Conflict(_l("This message id was already used in another conversation."))
         return found, False
+    if room.kind == "session":
+        _check_session_window(room)
     body = clean_body(body) if image is None or (isinstance(body, str) and body.strip()) else ""
     if urgent and not policy.allowed(user, "chat.message.urgent", room):
         raise Forbidden(_l("Only a mentor or the person who asked can send an urgent message."))

@@ -13,7 +13,8 @@ def _case_of(room):
 @rule("chat.room.view")
 def _view_chat_room(user, room) -> bool:
     """Join, read, post, type in a room: the group's members (staff oversee
-    all groups), whoever may see the case, or one of the two people."""
+    all groups), whoever may see the case or the teaching session, or one of
+    the two people."""
     if room is None:
         return False
     if room.kind == "group":
@@ -23,6 +24,10 @@ def _view_chat_room(user, room) -> bool:
         return case is not None and allowed(user, "case.view", case)
     if room.kind == "direct":
         return user.id in (room.user_low_id, room.user_high_id)
+    if room.kind == "session":
+        from mentoring.chat.services import session_of
+        session = session_of(room)
+        return session is not None and allowed(user, "session.view", session)
     return False
 
 
