@@ -17,6 +17,7 @@ def navigation(user) -> list[tuple[str, str, str]]:
     items.append(("org.groups", _l("Groups"), "people"))
     items.extend(_case_navigation(user))
     items.append(("chat.index", _l("Chat"), "chat"))
+    items.append(("sessions.index", _l("Sessions"), "calendar"))
     if policy.allowed(user, "group.overview"):
         items.append(("org.overview", _l("Cascade overview"), "diagram"))
     items.append(("org.facilities", _l("Facilities"), "hospital"))

@@ -92,6 +92,16 @@ def _open_segment(session, user_id) -> AttendanceSegment | None:
         AttendanceSegment.left_at.is_(None)).limit(1)).scalar_one_or_none()
 
 
+def is_joined(session, user_id) -> bool:
+    return _open_segment(session, user_id) is not None
+
+
+def minutes_of(session, user_id) -> int | None:
+    """The person's minutes on the register, or None if they are not on it."""
+    return db.session.execute(select(AttendanceRecord.minutes).where(
+        AttendanceRecord.session_id == session.id, AttendanceRecord.user_id == user_id)).scalar()
+
+
 def _record(session, user_id) -> AttendanceRecord:
     record = db.session.execute(select(AttendanceRecord).where(
         AttendanceRecord.session_id == session.id, AttendanceRecord.user_id == user_id)).scalar_one_or_none()

@@ -1,0 +1,1 @@
+"""Teaching sessions: scheduling, recurrence, RSVP, attendance, reminders, calendars."""
