@@ -42,14 +42,14 @@ def respond(session: TeachingSession, user, response: str) -> SessionRsvp:
     if row is not None and row.response == response:
         return row
     had_seat = row is not None and row.response == "yes" and row.waitlist_position is None
-    if row is None:
-        row = SessionRsvp(session_id=session.id, user_id=user.id)
-        db.session.add(row)
     position = None
     if response == "yes" and session.capacity is not None and seats_taken(session) >= session.capacity:
         last = db.session.execute(select(func.max(SessionRsvp.waitlist_position)).where(
             SessionRsvp.session_id == session.id)).scalar()
         position = (last or 0) + 1
+    if row is None:
+        row = SessionRsvp(session_id=session.id, user_id=user.id)
+        db.session.add(row)
     row.response, row.waitlist_position, row.responded_at = response, position, clock.now()
     db.session.flush()
     if had_seat:
