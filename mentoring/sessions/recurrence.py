@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from flask import current_app
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 
 from mentoring import clock
 from mentoring.extensions import db
@@ -112,14 +112,18 @@ def materialise(series: SessionSeries, template: dict, audience: list[tuple[int,
         if template.get("video_generated"):
             row["video_url"] = generated_video_url() or template.get("video_url")
         rows.append(row)
-    ids = list(db.session.scalars(insert(TeachingSession).returning(TeachingSession.id,
-                                                                    sort_by_parameter_order=True), rows))
-    db.session.execute(insert(SessionAudience), [
+    # Core inserts as one executemany each (one statement per table, however
+    # many rows); the new ids are read back by the occurrence key.
+    db.session.execute(TeachingSession.__table__.insert(), rows)
+    by_start = dict(db.session.execute(select(TeachingSession.original_start, TeachingSession.id).where(
+        TeachingSession.series_id == series.id, TeachingSession.original_start.in_(starts))).all())
+    ids = [by_start[start] for start in starts]
+    db.session.execute(SessionAudience.__table__.insert(), [
         {"session_id": sid, "group_id": group_id, "tier_code": tier}
         for sid in ids for group_id, tier in audience])
-    reminder_rows = [r for sid, row in zip(ids, rows)
+    reminder_rows = [{"agenda_item_id": None, "done_at": None, **r} for sid, row in zip(ids, rows)
                      for r in reminders.rows_for(sid, row["starts_at"], row["ends_at"])]
-    db.session.execute(insert(SessionReminder), reminder_rows)
+    db.session.execute(SessionReminder.__table__.insert(), reminder_rows)
     db.session.flush()
     return ids
 

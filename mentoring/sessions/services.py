@@ -401,7 +401,9 @@ def _update_following(session: TeachingSession, actor: User, values: dict) -> li
         TeachingSession.original_start >= session.original_start).order_by(TeachingSession.original_start)
     ).scalars())
     rule = values["rule"] or series.rule
-    until = values["until"] if values["rule"] else series.until
+    until = values["until"]
+    if until is None and series.until is not None:  # the same end, moved as this occurrence moved
+        until = series.until + (values["starts_at"] - session.original_start)
     template = {**_template(values, actor), "created_by_id": session.created_by_id}
     if session.original_start == series.dtstart:
         target = series
