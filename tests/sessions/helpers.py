@@ -26,3 +26,12 @@ def body(group, **over) -> dict:
 def gen_session(group, host, **over):
     session, _overlaps = services.schedule_session(host, body(group, **over))
     return session
+
+
+def client_for(app, user):
+    """A logged-in test client of its own (one login per client: the login
+    page sends a logged-in person home instead of switching accounts)."""
+    from tests.factories import login
+    client = app.test_client()
+    login(client, user)
+    return client
