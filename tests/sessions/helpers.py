@@ -28,10 +28,13 @@ def gen_session(group, host, **over):
     return session
 
 
-def client_for(app, user):
+def client_for(app, user, password=None):
     """A logged-in test client of its own (one login per client: the login
-    page sends a logged-in person home instead of switching accounts)."""
-    from tests.factories import login
+    page sends a logged-in person home instead of switching accounts), each
+    request in a fresh app context so no login leaks between clients."""
+    from tests.conftest import _FreshContextClient
+    from tests.factories import PASSWORD, login
+    app.test_client_class = _FreshContextClient
     client = app.test_client()
-    login(client, user)
+    login(client, user, password or PASSWORD)
     return client
