@@ -1,7 +1,7 @@
 """The session routes of API.md (list, schedule, read, RSVP, attendance, .ics)
 and a few more for the phone app (change, cancel, join, leave, feedback).
 Parse with a schema, ask the policy, call a service, commit once."""
-from flask import Response
+from flask import Response, request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
@@ -80,7 +80,8 @@ def change_session(body, session_id: int):
     """Change the named fields; "scope": "following" changes this and all later sessions of its series."""
     session = queries.get_session(session_id, current_user)
     policy.require(current_user, "session.manage", session)
-    data = {**services.input_of(session), **{k: v for k, v in body.items() if v is not None}}
+    named = set(request.get_json(silent=True) or {})  # only what the caller named changes
+    data = {**services.input_of(session), **{k: v for k, v in body.items() if k in named}}
     overlaps = services.update_session(session, current_user, data, scope=body["scope"])
     db.session.commit()
     return _detail(queries.get_session(session.id), overlaps)

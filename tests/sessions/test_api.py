@@ -105,12 +105,15 @@ def test_rsvp_to_a_cancelled_session_is_a_conflict(client):
 def test_change_by_patch_keeps_what_is_not_named(client):
     freeze()
     group, people = gen_group(complete=False)
-    session = gen_session(group, people["mentor"], place="Hội trường")
+    session = gen_session(group, people["mentor"], place="Hội trường", video_url=None)
     response = client.patch(f"/api/v1/sessions/{session.id}", json={"title": "Đổi tên"},
                             headers=token_headers(people["mentor"]))
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["title"] == "Đổi tên" and body["place"] == "Hội trường" and body["sequence"] == 1
+    cleared = client.patch(f"/api/v1/sessions/{session.id}", json={"place": None},
+                           headers=token_headers(people["mentor"]))
+    assert cleared.status_code == 422 and "place" in cleared.get_json()["error"]["fields"]
     db.session.expire_all()
 
 
