@@ -13,7 +13,7 @@ from mentoring import clock
 from mentoring.auth.models import User
 from mentoring.cases.models import Case
 from mentoring.extensions import db
-from mentoring.sessions import agenda, attendance, feedback, rsvp, services
+from mentoring.sessions import agenda, attendance, feedback, rsvp, services, validation
 from mentoring.sessions.models import AttendanceSegment, SessionAudience, TeachingSession, Workshop
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -33,7 +33,7 @@ def _found(title: str, host: User) -> TeachingSession | None:
 def _codes(codes: list[str]) -> list[str]:
     """Competency codes the loaded framework knows (free tags while there is
     no competency domain), so the demo never trips the codes check."""
-    known = services._competency_lookup()
+    known = validation._competency_lookup()
     return list(codes) if known is None else [c for c in codes if c in known(codes)]
 
 

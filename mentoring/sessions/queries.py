@@ -5,7 +5,7 @@ number of sessions and occurrences (tests/sessions/test_speed.py)."""
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from mentoring import clock
@@ -111,8 +111,3 @@ def series_sessions(session: TeachingSession, limit: int = 12) -> list[TeachingS
         TeachingSession.series_id == session.series_id, TeachingSession.starts_at > session.starts_at)
         .order_by(TeachingSession.starts_at).limit(limit)).scalars())
 
-
-def hosted_or_all(user):
-    """Sessions a host manages (coordinators: all), for the feedback pages."""
-    stmt = select(TeachingSession)
-    return stmt if policy.is_staff(user) else stmt.where(or_(TeachingSession.host_id == user.id))

@@ -1,12 +1,13 @@
 """Session pages: the calendar (agenda list and week view), scheduling and
 changing a session, one session with its RSVP, join and leave, the live
-room, .ics and the subscription feed. The agenda, slides, register and
-feedback forms are in views_teaching.py (same blueprint). Parse -> service
+room. Calendars (.ics, the subscription feed) and workshops are in
+views_calendar.py; the agenda, slides, register and feedback forms in
+views_teaching.py (same blueprint). Parse -> service
 -> commit, or re-render with the user's text and a message per field."""
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from mentoring.extensions import db
 from mentoring.forms import FormResult, parse_form
 from mentoring.org.models import MentoringGroup
 from mentoring.org.services import member_tiers
-from mentoring.sessions import agenda, attendance, feedback, ical, queries, rsvp, services
+from mentoring.sessions import agenda, attendance, feedback, queries, rsvp, services
 from mentoring.sessions.models import Workshop
 from mentoring.sessions.recurrence import frequency_of
 from mentoring.sessions.schemas import SessionFormSchema, form_to_input, session_to_form
@@ -322,78 +323,6 @@ def room(session_id: int):
     return redirect(url_for("chat.room", room_id=room_.id))
 
 
-# --- calendars --------------------------------------------------------------
-
-def _ics(body: bytes, name: str) -> Response:
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@bp.route("/<int:session_id>/calendar.ics")
-@login_required
-def session_ics(session_id: int):
-    session = _session_or_404(session_id)
-    return _ics(ical.calendar_bytes([session]), f"session-{session.id}.ics")
-
-
-@bp.route("/feed/<string:token>.ics")
-def feed(token: str):
-    """The subscription feed: no login, the secret in the URL is the key."""
-    user = ical.user_for_feed(token)
-    if user is None:
-        abort(404)
-    return _ics(ical.calendar_bytes(ical.feed_sessions(user), name=_("Teaching sessions")), "sessions.ics")
-
-
-@bp.route("/subscription", methods=["GET", "POST"])
-@login_required
-def subscription():
-    url = None
-    if request.method == "POST":
-        if request.form.get("action") == "revoke":
-            ical.revoke_feed(current_user)
-            flash(_("The subscription link was revoked; calendars using it stop updating."), "success")
-        else:
-            raw = ical.issue_feed_token(current_user)
-            url = url_for("sessions.feed", token=raw, _external=True)
-            flash(_("New subscription link made. Any older link no longer works."), "success")
-        db.session.commit()
-    return render_template("sessions/subscription.html", url=url, active=ical.active_token(current_user))
-
-
-# --- workshops --------------------------------------------------------------
-
-@bp.route("/workshops", methods=["GET", "POST"])
-@login_required
-def workshops():
-    form = FormResult({})
-    if request.method == "POST":
-        policy.require(current_user, "workshop.manage")
-        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        try:
-            workshop = services.create_workshop(current_user, values.get("title", "")[:1000],
-                                                values.get("description", "")[:6000])
-        except ServiceError as err:
-            db.session.rollback()
-            form = FormResult(values, errors=err.fields)
-        else:
-            db.session.commit()
-            return redirect(url_for("sessions.workshop", workshop_id=workshop.id))
-    rows = db.session.execute(select(Workshop).order_by(Workshop.id.desc()).limit(100)).scalars().all()
-    return render_template("sessions/workshops.html", workshops=rows, form=form), (422 if form.errors else 200)
-
-
-@bp.route("/workshops/<int:workshop_id>")
-@login_required
-def workshop(workshop_id: int):
-    found = db.session.get(Workshop, workshop_id) or abort(404)
-    page = queries.page_between(current_user, None, None, request.args.get("page", 1, type=int), 50,
-                                workshop_id=found.id)
-    return render_template("sessions/workshop.html", workshop=found, page=page)
-
-
 # --- labels for the templates -----------------------------------------------
 
 def status_label(value: str) -> str:
@@ -429,4 +358,4 @@ def _session_globals():
             "frequency_of": frequency_of}
 
 
-from mentoring.sessions import views_teaching  # noqa: E402,F401  (its routes on this blueprint)
+from mentoring.sessions import views_calendar, views_teaching  # noqa: E402,F401  (its routes on this blueprint)

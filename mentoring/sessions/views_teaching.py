@@ -1,7 +1,7 @@
 """Session pages, teaching side (routes on the sessions blueprint): the
 agenda and its presenters, slides and their review, the register with its
 corrections and CSV export, ratings and their summaries."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 

@@ -8,7 +8,7 @@ from icalendar import Calendar
 from mentoring.extensions import db
 from mentoring.sessions import ical, services
 from tests.factories import gen_group, login
-from tests.sessions.helpers import body, freeze, gen_session
+from tests.sessions.helpers import freeze, gen_session
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -9,7 +9,7 @@ from mentoring import clock, signals
 from mentoring.errors import Conflict, Forbidden, ValidationFailed
 from mentoring.extensions import db
 from mentoring.notifications.models import Notification
-from mentoring.sessions import attendance, rsvp, services
+from mentoring.sessions import attendance, rsvp, services, validation
 from mentoring.sessions.models import SessionReminder, TeachingSession
 from tests.factories import gen_group, gen_user
 from tests.sessions.helpers import at, body, freeze, gen_session
@@ -54,7 +54,7 @@ def heard():
 ])
 def test_bad_input_is_refused_per_field_and_nothing_is_saved(monkeypatch, over, field):
     freeze()
-    monkeypatch.setattr(services, "_competency_lookup", lambda: None)
+    monkeypatch.setattr(validation, "_competency_lookup", lambda: None)
     group, people = gen_group(complete=False)
     data = body(group, **over)
     if over.get("starts_at") == "past":
@@ -96,10 +96,10 @@ def test_a_host_schedules_only_for_groups_they_lead_coordinators_for_any():
 def test_free_competency_tags_until_the_competency_domain_checks_codes(monkeypatch):
     freeze()
     group, people = gen_group(complete=False)
-    monkeypatch.setattr(services, "_competency_lookup", lambda: None)
+    monkeypatch.setattr(validation, "_competency_lookup", lambda: None)
     assert gen_session(group, people["mentor"], competencies=["HTN.1", "dm-2"]).competency_codes == \
         ["HTN.1", "dm-2"]
-    monkeypatch.setattr(services, "_competency_lookup", lambda: lambda codes: {"HTN.1"} & set(codes))
+    monkeypatch.setattr(validation, "_competency_lookup", lambda: lambda codes: {"HTN.1"} & set(codes))
     with pytest.raises(ValidationFailed) as err:
         gen_session(group, people["mentor"], competencies=["HTN.1", "dm-2"])
     assert "dm-2" in err.value.fields["competencies"][0]
