@@ -1,8 +1,8 @@
 """Case consultations: a de-identified patient, a question, the replies, and
 the timers (escalation deadlines, outcome reminders) that the scheduler claims."""
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, SmallInteger,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, SmallInteger,
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +17,12 @@ PREGNANCY = ("unknown", "not_pregnant", "pregnant", "not_applicable")
 VITALS = ("systolic", "diastolic", "pulse", "temperature", "spo2", "resp_rate", "glucose",
           "weight", "height")
 TIMER_KINDS = ("escalation", "outcome_reminder")
+# What became of the patient (coded; the free text stays beside it).
+OUTCOMES = ("managed_at_station", "referred", "died", "lost_to_follow_up", "unknown")
+# Chronic conditions with a structured follow-up section.
+NCD_KINDS = ("hypertension", "diabetes")
+ADHERENCE = ("good", "partial", "poor", "unknown")
+OVERRIDE_REVIEWS = ("cleared", "withheld")
 
 # Sort order for the inbox: most urgent first.
 URGENCY_RANK = {"emergency": 0, "urgent": 1, "routine": 2}
@@ -32,8 +38,17 @@ class Case(db.Model):
         CheckConstraint("sex IN ('female', 'male', 'other')", name="sex"),
         CheckConstraint("pregnancy IN ('unknown', 'not_pregnant', 'pregnant', 'not_applicable')",
                         name="pregnancy"),
-        CheckConstraint("(age_years IS NULL) <> (age_months IS NULL)", name="one_age"),
+        # A draft may lack the age and sex; a sent case has exactly one age and a sex.
+        CheckConstraint("age_years IS NULL OR age_months IS NULL", name="one_age"),
+        CheckConstraint("status = 'draft' OR ((age_years IS NULL) <> (age_months IS NULL) "
+                        "AND sex IS NOT NULL)", name="patient_when_sent"),
         CheckConstraint("status = 'draft' OR patient_consent", name="consent_to_send"),
+        CheckConstraint("outcome_code IN ('managed_at_station', 'referred', 'died', 'lost_to_follow_up', "
+                        "'unknown')", name="outcome_code"),
+        CheckConstraint("outcome_code = 'referred' OR referred_tier_code IS NULL", name="referred_tier"),
+        CheckConstraint("ncd_kind IN ('hypertension', 'diabetes')", name="ncd_kind"),
+        CheckConstraint("adherence IN ('good', 'partial', 'poor', 'unknown')", name="adherence"),
+        CheckConstraint("override_review IN ('cleared', 'withheld')", name="override_review"),
         # The inbox: open cases of a group waiting at a tier, by urgency and deadline.
         Index("ix_cases_inbox", "group_id", "current_tier_code", "status", "urgency_rank", "due_at"),
         # A group's cases, newest first (lists and search).
@@ -55,7 +70,7 @@ class Case(db.Model):
     # The patient, de-identified.
     age_years: Mapped[int | None] = mapped_column(Integer)
     age_months: Mapped[int | None] = mapped_column(Integer)
-    sex: Mapped[str] = mapped_column(String(10))
+    sex: Mapped[str | None] = mapped_column(String(10))
     pregnancy: Mapped[str] = mapped_column(String(16), default="unknown")
     complaint: Mapped[str] = mapped_column(Text)
     history: Mapped[str | None] = mapped_column(Text)
@@ -97,6 +112,30 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(Text)
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The asker's confirmation that the question is answered (the status does not wait for it).
+    answer_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recommended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Coded outcome: the report counts how many ended managed at the station, per province and tier.
+    outcome_code: Mapped[str | None] = mapped_column(String(20))
+    referred_tier_code: Mapped[str | None] = mapped_column(ForeignKey("tiers.code"))
+    # A mentor closing a stale case says why (the outcome stays the asker's to record).
+    close_reason: Mapped[str | None] = mapped_column(Text)
+
+    # NCD follow-up: a structured section for hypertension and type 2 diabetes.
+    ncd_kind: Mapped[str | None] = mapped_column(String(12))
+    adherence: Mapped[str | None] = mapped_column(String(10))
+    complications_screened: Mapped[list | None] = mapped_column(JSON)
+    # The asker's own earlier case about the same patient (never someone else's).
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+
+    # A suspected name or address the asker kept, with their reason: the case
+    # stays out of the library until a mentor reviews it.
+    identifier_override_reason: Mapped[str | None] = mapped_column(Text)
+    identifier_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identifier_override_kinds: Mapped[list | None] = mapped_column(JSON)
+    override_review: Mapped[str | None] = mapped_column(String(10))
+    override_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    override_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     asker = relationship("User", foreign_keys=[asker_id], lazy="select")
     claimed_by = relationship("User", foreign_keys=[claimed_by_id], lazy="select")
@@ -104,6 +143,16 @@ class Case(db.Model):
     group = relationship("MentoringGroup", lazy="select")
     diagnoses = relationship("CaseDiagnosis", order_by="CaseDiagnosis.position",
                              cascade="all, delete-orphan", lazy="selectin")
+    readings = relationship("CaseReading", order_by="CaseReading.position",
+                            cascade="all, delete-orphan", lazy="select")
+    medications = relationship("CaseMedication", order_by="CaseMedication.position",
+                               cascade="all, delete-orphan", lazy="select")
+    follow_up_of = relationship("Case", remote_side=[id], lazy="select")
+
+    @property
+    def awaiting_review(self) -> bool:
+        """An identifier warning was overridden and no mentor has cleared it yet."""
+        return self.identifier_override_at is not None and self.override_review != "cleared"
 
     @property
     def icd10(self) -> list[str]:
@@ -124,6 +173,39 @@ class CaseDiagnosis(db.Model):
     code: Mapped[str] = mapped_column(String(10), index=True)
     chapter: Mapped[str] = mapped_column(String(6), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseReading(db.Model):
+    """One dated set of readings in an NCD follow-up (blood pressure at the
+    station or at home, fasting glucose, HbA1c, weight)."""
+    __tablename__ = "case_readings"
+    __table_args__ = (
+        CheckConstraint("systolic IS NOT NULL OR diastolic IS NOT NULL OR pulse IS NOT NULL OR "
+                        "glucose IS NOT NULL OR hba1c IS NOT NULL OR weight IS NOT NULL", name="some_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    taken_on: Mapped[date] = mapped_column(Date)
+    systolic: Mapped[int | None] = mapped_column(Integer)
+    diastolic: Mapped[int | None] = mapped_column(Integer)
+    pulse: Mapped[int | None] = mapped_column(Integer)
+    glucose: Mapped[float | None] = mapped_column(Float)   # fasting, mmol/L
+    hba1c: Mapped[float | None] = mapped_column(Float)     # %
+    weight: Mapped[float | None] = mapped_column(Float)    # kg
+
+
+class CaseMedication(db.Model):
+    """A drug the patient takes now, as the asker writes it (name, dose, how often)."""
+    __tablename__ = "case_medications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(120))
+    dose: Mapped[str | None] = mapped_column(String(60))
+    frequency: Mapped[str | None] = mapped_column(String(60))
 
 
 class CaseReply(db.Model):
