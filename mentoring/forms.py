@@ -6,10 +6,14 @@ from marshmallow import EXCLUDE, ValidationError
 
 
 class FormResult:
-    def __init__(self, values: dict, data: dict | None = None, errors: dict | None = None):
+    def __init__(self, values: dict, data: dict | None = None, errors: dict | None = None,
+                 partial: dict | None = None):
         self.values = values      # what the user typed, to re-fill the form
         self.data = data or {}    # cleaned data, when valid
         self.errors = errors or {}
+        # When invalid: the fields that did load, so a door can check the rest
+        # with its service and show every field's message at once.
+        self.partial = partial or {}
 
     @property
     def ok(self) -> bool:
@@ -25,7 +29,8 @@ def parse_form(schema, formdata, *, checkboxes: tuple[str, ...] = ()) -> FormRes
     try:
         data = schema.load(raw, unknown=EXCLUDE)
     except ValidationError as err:
-        return FormResult(values, errors=_flat(err.messages))
+        return FormResult(values, errors=_flat(err.messages),
+                          partial=err.valid_data if isinstance(err.valid_data, dict) else {})
     return FormResult(values, data=data)
 
 

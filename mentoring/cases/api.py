@@ -6,12 +6,14 @@ from flask import request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
+from marshmallow import Schema, fields
+
 from mentoring.api.core import ErrorSchema, page_body, page_schema
 from mentoring.auth import policy
-from mentoring.cases import attachments, icd, queries, services
+from mentoring.cases import attachments, icd, outcomes, queries, reports, services
 from mentoring.cases.schemas import (AttachmentSchema, CaseDetailSchema, CaseInSchema, CaseListArgs,
                                      CaseSchema, CloseInSchema, EscalateInSchema, Icd10Args, Icd10ListSchema,
-                                     ReplyInSchema, ReplySchema)
+                                     OutcomeInSchema, ReplyInSchema, ReplySchema, ReviewInSchema, SendInSchema)
 from mentoring.extensions import db
 from mentoring.org.models import MentoringGroup
 
@@ -57,10 +59,13 @@ def list_cases(args):
 @blp.response(201, CaseDetailSchema)
 @blp.alt_response(401, schema=ErrorSchema)
 @blp.alt_response(404, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema, description="Bad fields, identifiers in text, no consent")
+@blp.alt_response(422, schema=ErrorSchema, description="Bad fields, identifiers in text, no consent; code "
+                                                     "identifier_warning when only a suspected name or address "
+                                                     "stands: send again with identifier_override_reason")
 @login_required
 def create_case(body):
-    """Sent at once unless "draft": true; patient_consent must be true to send."""
+    """Sent at once unless "draft": true; patient_consent must be true to send.
+    Every field's problem is reported at once."""
     group = db.session.get(MentoringGroup, body["group_id"])
     if group is not None and not policy.allowed(current_user, "group.view", group):
         group = None
@@ -82,17 +87,19 @@ def get_case(case_id: int):
 
 
 @blp.route("/cases/<int:case_id>/send", methods=["POST"])
+@blp.arguments(SendInSchema)
 @blp.response(200, CaseDetailSchema)
 @blp.alt_response(401, schema=ErrorSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
-@blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema, description="Fields a sent case needs; code identifier_warning: "
+                                                     "send again with identifier_override_reason")
 @login_required
-def send_case(case_id: int):
+def send_case(body, case_id: int):
     """Send a draft."""
     case = queries.get_case(case_id, current_user)
     policy.require(current_user, "case.own", case, hide=True)
-    services.send_case(case, current_user)
+    services.send_case(case, current_user, override_reason=body.get("identifier_override_reason"))
     db.session.commit()
     return _detail(case)
 
@@ -141,11 +148,100 @@ def escalate(body, case_id: int):
 @blp.alt_response(422, schema=ErrorSchema)
 @login_required
 def close(body, case_id: int):
+    """The asker (or a coordinator) closes with the outcome (outcome_code
+    and/or outcome text); a mentor closes a stale case with a reason."""
     case = queries.get_case(case_id, current_user)
     policy.require(current_user, "case.close", case)
-    services.close_case(case, current_user, body["outcome"])
+    outcomes.close_case(case, current_user, body.get("outcome"), code=body.get("outcome_code"),
+                        referred_tier=body.get("referred_tier"), reason=body.get("reason"))
     db.session.commit()
     return _detail(case)
+
+
+@blp.route("/cases/<int:case_id>/outcome", methods=["POST"])
+@blp.arguments(OutcomeInSchema)
+@blp.response(200, CaseDetailSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@login_required
+def record_outcome(body, case_id: int):
+    """What became of the patient (the asker or a coordinator): closes the
+    case the first time, updates the outcome at the follow-ups."""
+    case = queries.get_case(case_id, current_user)
+    policy.require(current_user, "case.outcome", case)
+    outcomes.record_outcome(case, current_user, body.get("outcome"), code=body.get("outcome_code"),
+                            referred_tier=body.get("referred_tier"), close=case.status != "closed")
+    db.session.commit()
+    return _detail(case)
+
+
+@blp.route("/cases/<int:case_id>/confirm", methods=["POST"])
+@blp.response(200, CaseDetailSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@login_required
+def confirm_answered(case_id: int):
+    """The asker: my question is answered."""
+    case = queries.get_case(case_id, current_user)
+    policy.require(current_user, "case.own", case, hide=True)
+    outcomes.confirm_answered(case, current_user)
+    db.session.commit()
+    return _detail(case)
+
+
+@blp.route("/cases/<int:case_id>/review", methods=["POST"])
+@blp.arguments(ReviewInSchema)
+@blp.response(200, CaseDetailSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@login_required
+def review_override(body, case_id: int):
+    """A mentor reviews a case sent despite a name or address warning."""
+    case = queries.get_case(case_id, current_user)
+    policy.require(current_user, "case.review", case)
+    outcomes.review_override(case, current_user, body["decision"])
+    db.session.commit()
+    return _detail(case)
+
+
+class OutcomeRowSchema(Schema):
+    province = fields.String()
+    tier = fields.String(metadata={"description": "the asker's tier; empty on a province's total"})
+    cases = fields.Integer()
+    coded = fields.Integer(metadata={"description": "with a coded outcome other than unknown"})
+    managed = fields.Integer(metadata={"description": "managed at the station"})
+    referred = fields.Integer()
+    managed_share = fields.Float(allow_none=True)
+
+
+class ReportArgs(Schema):
+    date_from = fields.Date(load_default=None, data_key="from")
+    date_to = fields.Date(load_default=None, data_key="to")
+
+
+OutcomeReportSchema = Schema.from_dict({"items": fields.List(fields.Nested(OutcomeRowSchema))},
+                                       name="OutcomeReport")
+
+
+@blp.route("/cases/outcome-report", methods=["GET"])
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, OutcomeReportSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@login_required
+def outcome_report(args):
+    """Coordinators: per province and the asker's tier, how many cases ended
+    managed at the station (default: the last 90 days)."""
+    policy.require(current_user, "case.report")
+    return {"items": reports.outcome_report(_day(args["date_from"]), _day(args["date_to"], end=True))}
 
 
 @blp.route("/cases/<int:case_id>/attachments", methods=["POST"])
@@ -173,5 +269,6 @@ def add_attachment(case_id: int):
 @blp.alt_response(401, schema=ErrorSchema)
 @login_required
 def search_icd10(args):
-    """WHO ICD-10 codes by code or words: ?q=I10 or ?q=hypertension."""
+    """WHO ICD-10 codes by code, words or abbreviation (?q=I10, ?q=tang huyet ap, ?q=THA), named in the
+    reader's language."""
     return {"items": icd.search(args["q"], limit=20)}

@@ -1,10 +1,14 @@
 """Demo cases in group A, de-identified, in Vietnamese: one waiting, one
-answered, one closed with its outcome. Idempotent: a case is found again by
-its asker and complaint, so a second seed-demo adds nothing."""
+answered, one closed with its coded outcome, and a hypertension follow-up
+(three readings, the current drugs) of the answered one. Idempotent: a case
+is found again by its asker and complaint, so a second seed-demo adds nothing."""
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from mentoring import clock
 from mentoring.auth.models import User
-from mentoring.cases import services
+from mentoring.cases import outcomes, services
 from mentoring.cases.models import Case
 from mentoring.extensions import db
 
@@ -43,7 +47,19 @@ CASES = [
                  ("doctor@demo.test", "Đồng ý. Nếu sau 3 tháng HbA1c > 7%, cân nhắc thêm "
                                       "sulfonylurea. Khám mắt và chức năng thận.", True)],
      "answered": True,
-     "outcome": "Sau 1 tháng đường huyết lúc đói 7,2 mmol/L, bệnh nhân dung nạp tốt, tiếp tục theo dõi."},
+     "outcome": "Sau 1 tháng đường huyết lúc đói 7,2 mmol/L, bệnh nhân dung nạp tốt, tiếp tục theo dõi.",
+     "outcome_code": "managed_at_station"},
+    {"key": "follow_up", "asker": "commune@demo.test", "follow_up_of": "answered",
+     "data": {"age_years": 54, "sex": "female", "pregnancy": "not_pregnant", "urgency": "routine",
+              "complaint": "Tái khám tăng huyết áp sau tăng liều amlodipine",
+              "history": "Đã tăng amlodipine lên 10 mg/ngày theo hướng dẫn, không phù chân.",
+              "question": "Huyết áp chưa đạt mục tiêu, có nên thêm losartan không?",
+              "icd10": ["I10"], "vitals": {"systolic": 148, "diastolic": 92, "pulse": 80},
+              "patient_consent": True},
+     "ncd": {"kind": "hypertension", "adherence": "good", "complications_screened": ["ecg", "creatinine"],
+             "readings": [(28, 162, 98), (14, 152, 94), (1, 148, 92)],
+             "medications": [{"name": "Amlodipine", "dose": "10 mg", "frequency": "1 lần/ngày, buổi sáng"}]},
+     "replies": [], "answered": False, "outcome": None},
 ]
 
 
@@ -51,23 +67,36 @@ def _user(email: str) -> User:
     return db.session.execute(select(User).where(User.email == email)).unique().scalar_one()
 
 
+def _ncd(spec: dict) -> dict | None:
+    if "ncd" not in spec:
+        return None
+    today = clock.now().date()
+    readings = [{"taken_on": today - timedelta(days=ago), "systolic": sbp, "diastolic": dbp}
+                for ago, sbp, dbp in spec["ncd"]["readings"]]
+    return {**spec["ncd"], "readings": readings}
+
+
 def seed(groups: dict) -> list[str]:
     group = groups["A"]
     added = 0
+    made: dict = {}
     for spec in CASES:
         asker = _user(spec["asker"])
         found = db.session.execute(select(Case.id).where(
             Case.asker_id == asker.id, Case.group_id == group.id,
-            Case.complaint == spec["data"]["complaint"])).first()
+            Case.complaint == spec["data"]["complaint"])).scalar()
         if found:
+            made[spec["key"]] = found
             continue
-        case = services.create_case(asker, group, spec["data"])
+        data = {**spec["data"], "ncd": _ncd(spec), "follow_up_of": made.get(spec.get("follow_up_of"))}
+        case = services.create_case(asker, group, data)
+        made[spec["key"]] = case.id
         for email, body, recommended in spec["replies"]:
             services.add_reply(case, _user(email), body, recommendation=recommended)
         if spec["answered"]:
-            services.mark_answered(case, asker)
+            outcomes.confirm_answered(case, asker)
         if spec["outcome"]:
-            services.close_case(case, asker, spec["outcome"])
+            outcomes.close_case(case, asker, spec["outcome"], code=spec.get("outcome_code"))
         added += 1
     db.session.flush()
     return [f"cases: {added} demo cases added to {group.name}"]

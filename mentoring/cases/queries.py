@@ -1,23 +1,21 @@
 """The read side of cases: one case with what its page shows, the inbox,
-search, the teaching library, the audit trail and the response report.
+search, the teaching library and the audit trail (reports: cases.reports).
 Every list goes through policy.scope_cases and runs a fixed number of
 queries, whatever the number of cases (tests/cases count them)."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case as sql_case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from mentoring import clock
 from mentoring.auth import policy
 from mentoring.cases import icd
 from mentoring.cases.models import (Case, CaseAttachment, CaseDiagnosis, CaseEvent, CaseReply,
                                     TeachingNomination)
-from mentoring.cases.services import limit_for
 from mentoring.errors import NotFound
 from mentoring.extensions import db
-from mentoring.org.models import Facility, GroupMembership, Province
+from mentoring.org.models import Facility, GroupMembership
 from mentoring.org.services import Page
 from mentoring.org.services import paginate as paginate_rows
 
@@ -157,8 +155,19 @@ def search(user, f: Filters, page: int = 1, per_page: int = 25) -> Page:
 
 def library(user, q: str | None = None, icd10: str | None = None, page: int = 1,
             per_page: int = 25) -> Page:
-    """Closed (de-identified) cases of the user's groups, for teaching."""
-    return search(user, Filters(status="closed", q=q, icd10=icd10), page, per_page)
+    """Closed (de-identified) cases of the user's groups, for teaching. A case
+    sent despite a name or address warning waits for a mentor's review."""
+    stmt = filtered(user, Filters(status="closed", q=q, icd10=icd10)).where(
+        or_(Case.identifier_override_at.is_(None), Case.override_review == "cleared"))
+    return paginate(stmt.order_by(Case.id.desc()), page, per_page)
+
+
+def earlier_cases(user, exclude_id: int | None = None, limit: int = 30) -> list[Case]:
+    """The asker's own sent cases, newest first: what a follow-up may link to."""
+    stmt = select(Case).where(Case.asker_id == user.id, Case.status != "draft")
+    if exclude_id is not None:
+        stmt = stmt.where(Case.id != exclude_id)
+    return list(db.session.execute(stmt.order_by(Case.id.desc()).limit(limit)).scalars())
 
 
 def nominated_ids(case_ids: list[int]) -> set[int]:
@@ -175,61 +184,6 @@ def audit(case_id: int | None = None, page: int = 1, per_page: int = 50) -> Page
     if case_id:
         stmt = stmt.where(CaseEvent.case_id == case_id)
     return paginate_rows(stmt, page, per_page)
-
-
-# --- response report --------------------------------------------------------
-
-@dataclass
-class ResponseRow:
-    tier: str
-    province: str
-    cases: int
-    answered: int
-    median_minutes: float | None
-    p90_minutes: float | None
-    within_limit_share: float | None
-
-
-def _percentile(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile (p in 0..100)."""
-    if not values:
-        return None
-    values = sorted(values)
-    rank = max(1, -(-len(values) * p // 100))
-    return values[int(rank) - 1]
-
-
-def response_report(since: datetime | None = None, until: datetime | None = None
-                    ) -> tuple[list[ResponseRow], list[ResponseRow]]:
-    """Time to first answer by the tier first asked and by province. A case
-    still unanswered counts against the share once its limit has passed; cases
-    still inside their limit are left out of the share. One query."""
-    until = until or clock.now()
-    since = since or until - timedelta(days=90)
-    rows = db.session.execute(
-        select(Case.first_tier_code, Province.name, Case.urgency, Case.sent_at, Case.first_answer_at)
-        .outerjoin(Province, Province.code == Case.province_code)
-        .where(Case.sent_at.is_not(None), Case.sent_at >= since, Case.sent_at < until)).all()
-    now = clock.now()
-
-    def build(key_of) -> list[ResponseRow]:
-        groups: dict = {}
-        for row in rows:
-            groups.setdefault(key_of(row), []).append(row)
-        out = []
-        for (tier, province), items in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
-            minutes = [(r.first_answer_at - r.sent_at).total_seconds() / 60 for r in items
-                       if r.first_answer_at]
-            judged = [r for r in items if r.first_answer_at or now - r.sent_at > limit_for(r.urgency)]
-            within = [r for r in judged if r.first_answer_at
-                      and r.first_answer_at - r.sent_at <= limit_for(r.urgency)]
-            out.append(ResponseRow(tier=tier or "", province=province or "", cases=len(items),
-                                   answered=len(minutes),
-                                   median_minutes=_percentile(minutes, 50),
-                                   p90_minutes=_percentile(minutes, 90),
-                                   within_limit_share=len(within) / len(judged) if judged else None))
-        return out
-    return build(lambda r: (r.first_tier_code, "")), build(lambda r: ("", r.name or "?"))
 
 
 def facilities_with_cases(user) -> list[Facility]:

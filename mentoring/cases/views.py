@@ -1,7 +1,7 @@
-"""Case pages: inbox, new case, one case with its thread and actions, search,
-the teaching library, attachments (served after the policy says yes), the
-audit trail and the response report. Parse -> service -> commit, or
-re-render with the user's text and a message per field."""
+"""Case pages: inbox, new case and drafts, search, the teaching library,
+ICD-10 autocomplete, the audit trail and the response report. One case's
+page (its thread and actions) is in cases.page. Parse -> service -> commit,
+or re-render with the user's text and a message for every field at once."""
 from datetime import datetime, time, timedelta, timezone
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from mentoring import clock, uploads
+from mentoring import clock
 from mentoring.auth import policy
-from mentoring.cases import attachments, icd, queries, services
-from mentoring.cases.models import STATUSES, URGENCIES, CaseAttachment
+from mentoring.cases import attachments, icd, intake, ncd, queries, reports, services
+from mentoring.cases.models import ADHERENCE, NCD_KINDS, OUTCOMES, STATUSES, URGENCIES
 from mentoring.cases.schemas import CaseFormSchema, CaseListArgs, case_to_form, form_to_input
 from mentoring.bounds import id_arg
 from mentoring.errors import ServiceError
@@ -23,16 +23,11 @@ from mentoring.org.models import MentoringGroup, Province
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
-def _case_or_404(case_id: int):
+def case_or_404(case_id: int):
     try:
         return queries.get_case(case_id, current_user)
     except ServiceError:
         abort(404)
-
-
-def _require(action: str, case) -> None:
-    if not policy.allowed(current_user, action, case):
-        abort(403)
 
 
 # --- inbox, search, library -------------------------------------------------
@@ -75,8 +70,8 @@ def search():
 @bp.route("/library")
 @login_required
 def library():
-    q = request.args.get("q", "").strip()
-    code = request.args.get("icd10", "").strip()
+    q = request.args.get("q", "").strip()[:200]
+    code = request.args.get("icd10", "").strip()[:10]
     page = queries.library(current_user, q=q, icd10=code, page=request.args.get("page", 1, type=int))
     return render_template("cases/library.html", page=page, q=q, icd10=code,
                            nominated=queries.nominated_ids([c.id for c in page.items]))
@@ -85,7 +80,8 @@ def library():
 @bp.route("/icd10")
 @login_required
 def icd10():
-    """Autocomplete for the diagnosis field: by code or by words."""
+    """Autocomplete for the diagnosis field: by code, words (with or without
+    diacritics) or abbreviations; names in the reader's language."""
     return jsonify(items=icd.search(request.args.get("q", ""), limit=15))
 
 
@@ -97,34 +93,64 @@ def _my_groups():
     return [g for g in groups if policy.tier_in_group(current_user, g.id) not in (None, "central")]
 
 
+def _render_form(form: FormResult, groups, case, signature: str | None = None):
+    ncd_open = bool(form.values.get("ncd.kind")) or any(k.startswith("ncd.") for k in form.errors)
+    return render_template("cases/form.html", form=form, groups=groups, case=case, signature=signature,
+                           earlier=queries.earlier_cases(current_user, exclude_id=case.id if case else None),
+                           limits=intake.TEXT_LIMITS, ncd_open=ncd_open,
+                           today=clock.now().date().isoformat()), (422 if form.errors else 200)
+
+
+def _submitted(sending: bool, case=None) -> tuple[FormResult, dict, str | None]:
+    """The form as posted: (form with every field's message, the input for
+    the service, the signature of name warnings to confirm)."""
+    form = parse_form(CaseFormSchema(), request.form, checkboxes=("patient_consent",))
+    screened = request.form.getlist("ncd.complications_screened")
+    form.values["ncd.complications_screened"] = screened
+    data = form_to_input(form.data if form.ok else form.partial, screened)
+    signature = None
+    if not form.ok:
+        # The shape of some fields is wrong: check the rest now too, so every
+        # message shows in one round.
+        _values, errors, signature, _warned = intake.check(data, sending=sending, asker=current_user, case=case)
+        for name, message in errors.items():
+            form.errors.setdefault(name, [message])
+    return form, data, signature
+
+
+def _refused(form: FormResult, err: ServiceError) -> str | None:
+    db.session.rollback()
+    for name, messages in (err.fields or {"complaint": [err.message]}).items():
+        form.errors.setdefault(name, messages)
+    return getattr(err, "identifier_signature", None)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     groups = _my_groups()
     if not groups:
         abort(403)
-    form = FormResult({"group_id": groups[0].id, "urgency": "routine"})
+    form, signature = FormResult({"group_id": groups[0].id, "urgency": "routine"}), None
     if request.method == "POST":
-        form = parse_form(CaseFormSchema(), request.form, checkboxes=("patient_consent",))
         draft = request.form.get("action") == "draft"
+        form, data, signature = _submitted(sending=not draft)
         upload = request.files.get("file")
         if form.ok:
             group = next((g for g in groups if g.id == form.data["group_id"]), None)
             try:
-                case = services.create_case(current_user, group, form_to_input(form.data), draft=draft)
+                case = services.create_case(current_user, group, data, draft=draft)
                 if upload and upload.filename:
                     attachments.add_attachment(case, current_user, upload)
             except ServiceError as err:
-                db.session.rollback()
-                form.errors.update(err.fields or {"complaint": [err.message]})
+                signature = _refused(form, err)
             else:
                 db.session.commit()
                 _flash_sent(case, draft)
-                return redirect(url_for("cases.detail", case_id=case.id))
+                return redirect(url_for("cases.detail", case_id=case.id, saved=1))
         if upload and upload.filename and not form.errors.get("file"):
             form.errors.setdefault("file", [_("Choose the file again: it was not kept.")])
-    return render_template("cases/form.html", form=form, groups=groups, case=None), \
-        (422 if form.errors else 200)
+    return _render_form(form, groups, None, signature)
 
 
 def _flash_sent(case, draft: bool) -> None:
@@ -134,186 +160,35 @@ def _flash_sent(case, draft: bool) -> None:
         flash(_("Emergency: refer the patient in person now. The central doctor has been told."), "danger")
     else:
         flash(_("Case sent."), "success")
+    if case.identifier_override_at is not None and not draft:
+        flash(_("Sent with your reason. A mentor will review the case before it can enter the teaching "
+                "library."), "info")
 
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(case_id: int):
-    case = _case_or_404(case_id)
-    _require("case.own", case)
+    case = case_or_404(case_id)
+    if not policy.allowed(current_user, "case.own", case):
+        abort(403)
     if case.status != "draft":
         return redirect(url_for("cases.detail", case_id=case.id))
     groups = [g for g in _my_groups() if g.id == case.group_id]
-    form = FormResult(case_to_form(case))
+    form, signature = FormResult(case_to_form(case)), None
     if request.method == "POST":
-        form = parse_form(CaseFormSchema(), request.form, checkboxes=("patient_consent",))
         send = request.form.get("action") != "draft"
+        form, data, signature = _submitted(sending=send, case=case)
         if form.ok:
             try:
-                services.update_draft(case, current_user, form_to_input(form.data), send=send)
+                services.update_draft(case, current_user, data, send=send)
             except ServiceError as err:
-                db.session.rollback()
-                form.errors.update(err.fields or {"complaint": [err.message]})
+                signature = _refused(form, err)
+                case = queries.get_case(case_id)
             else:
                 db.session.commit()
                 _flash_sent(case, not send)
-                return redirect(url_for("cases.detail", case_id=case.id))
-    return render_template("cases/form.html", form=form, groups=groups, case=case), \
-        (422 if form.errors else 200)
-
-
-# --- one case ---------------------------------------------------------------
-
-def _render_case(case, forms: dict | None = None, status: int = 200):
-    forms = forms or {}
-    answerers = services.answerers(case)
-    return render_template(
-        "cases/detail.html", case=case, thread=queries.thread(case),
-        attachments=queries.attachments(case), nomination=queries.nomination(case),
-        offered=services.offered_to(case) if case.status == "open" else [],
-        answerer_ids={u.id for u in answerers},
-        describe=icd.describe, forms={k: forms.get(k, FormResult({})) for k in
-                                      ("reply", "close", "ask", "nominate", "attach", "escalate")},
-        now=clock.now()), status
-
-
-@bp.route("/<int:case_id>")
-@login_required
-def detail(case_id: int):
-    case = _case_or_404(case_id)
-    services.record_view(case, current_user)
-    db.session.commit()
-    return _render_case(case)
-
-
-def _act(case, form_name: str, action, success: str):
-    """Run a service for a form on the case page; on refusal, re-render with the text kept."""
-    values = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    try:
-        action()
-    except ServiceError as err:
-        db.session.rollback()
-        case = queries.get_case(case.id)
-        errors = err.fields or {"_": [err.message]}
-        if err.message and "_" not in errors:
-            flash(err.message, "danger")
-        return _render_case(case, {form_name: FormResult(values, errors=errors)},
-                            err.status if err.status in (409, 413, 415) else 422)
-    db.session.commit()
-    flash(success, "success")
-    return redirect(url_for("cases.detail", case_id=case.id))
-
-
-@bp.route("/<int:case_id>/reply", methods=["POST"])
-@login_required
-def reply(case_id: int):
-    case = _case_or_404(case_id)
-    _require("case.reply", case)
-    return _act(case, "reply", lambda: services.add_reply(
-        case, current_user, request.form.get("body", ""),
-        recommendation="recommendation" in request.form,
-        parent_id=request.form.get("parent_id", type=id_arg)), _("Reply sent."))
-
-
-@bp.route("/<int:case_id>/recommend/<int:reply_id>", methods=["POST"])
-@login_required
-def recommend(case_id: int, reply_id: int):
-    case = _case_or_404(case_id)
-    _require("case.claim", case)
-    return _act(case, "reply", lambda: services.mark_recommendation(case, current_user, reply_id),
-                _("Marked as the recommendation."))
-
-
-@bp.route("/<int:case_id>/claim", methods=["POST"])
-@login_required
-def claim(case_id: int):
-    case = _case_or_404(case_id)
-    _require("case.claim", case)
-    release = request.form.get("action") == "release"
-    return _act(case, "escalate", lambda: services.claim_case(case, current_user, release=release),
-                _("Released.") if release else _("You are handling this case."))
-
-
-@bp.route("/<int:case_id>/escalate", methods=["POST"])
-@login_required
-def escalate(case_id: int):
-    case = _case_or_404(case_id)
-    _require("case.escalate", case)
-    return _act(case, "escalate", lambda: services.escalate_case(
-        case, by=current_user, reason=request.form.get("reason", "").strip() or None),
-        _("Escalated one tier up."))
-
-
-@bp.route("/<int:case_id>/answered", methods=["POST"])
-@login_required
-def answered(case_id: int):
-    case = _case_or_404(case_id)
-    _require("case.own", case)
-    return _act(case, "ask", lambda: services.mark_answered(case, current_user),
-                _("Marked answered. You will be reminded to record how the patient did."))
-
-
-@bp.route("/<int:case_id>/ask-again", methods=["POST"])
-@login_required
-def ask_again(case_id: int):
-    case = _case_or_404(case_id)
-    _require("case.own", case)
-    return _act(case, "ask", lambda: services.ask_again(case, current_user, request.form.get("body", "")),
-                _("Your follow-up question was sent."))
-
-
-@bp.route("/<int:case_id>/close", methods=["POST"])
-@login_required
-def close(case_id: int):
-    case = _case_or_404(case_id)
-    _require("case.close", case)
-    closing = case.status != "closed"
-    return _act(case, "close", lambda: services.record_outcome(
-        case, current_user, request.form.get("outcome", ""), close=closing),
-        _("Case closed with its outcome.") if closing else _("Outcome updated."))
-
-
-@bp.route("/<int:case_id>/nominate", methods=["POST"])
-@login_required
-def nominate(case_id: int):
-    case = _case_or_404(case_id)
-    _require("case.nominate", case)
-    return _act(case, "nominate", lambda: services.nominate_for_teaching(
-        case, current_user, request.form.get("note")), _("Nominated for a teaching session."))
-
-
-@bp.route("/<int:case_id>/attachments", methods=["POST"])
-@login_required
-def attach(case_id: int):
-    case = _case_or_404(case_id)
-    _require("case.attach", case)
-    return _act(case, "attach", lambda: attachments.add_attachment(
-        case, current_user, request.files.get("file")), _("File attached."))
-
-
-def _attachment(case_id: int, attachment_id: int) -> CaseAttachment:
-    case = _case_or_404(case_id)  # the policy first: 404 for those who may not see the case
-    found = db.session.get(CaseAttachment, attachment_id)
-    if found is None or found.case_id != case.id:
-        abort(404)
-    return found
-
-
-@bp.route("/<int:case_id>/attachments/<int:attachment_id>")
-@login_required
-def attachment(case_id: int, attachment_id: int):
-    found = _attachment(case_id, attachment_id)
-    ext = found.stored_name.rsplit(".", 1)[-1]
-    return uploads.send(found.stored_name, found.content_type, f"case-{case_id}-{found.id}.{ext}")
-
-
-@bp.route("/<int:case_id>/attachments/<int:attachment_id>/thumb")
-@login_required
-def thumbnail(case_id: int, attachment_id: int):
-    found = _attachment(case_id, attachment_id)
-    if not found.thumb_name:
-        abort(404)
-    return uploads.send(found.thumb_name, "image/jpeg")
+                return redirect(url_for("cases.detail", case_id=case.id, saved=1))
+    return _render_form(form, groups, case, signature)
 
 
 # --- oversight --------------------------------------------------------------
@@ -329,7 +204,7 @@ def audit():
 
 def _date_arg(name: str, end: bool = False):
     try:
-        value = datetime.strptime(request.args.get(name, ""), "%Y-%m-%d")
+        value = datetime.strptime(request.args.get(name, "")[:10], "%Y-%m-%d")
     except ValueError:
         return None
     return datetime.combine(value.date() + (timedelta(days=1) if end else timedelta()), time(), timezone.utc)
@@ -340,9 +215,10 @@ def _date_arg(name: str, end: bool = False):
 def report():
     policy.require(current_user, "case.report")
     since, until = _date_arg("from"), _date_arg("to", end=True)
-    by_tier, by_province = queries.response_report(since, until)
+    by_tier, by_province = reports.response_report(since, until)
     return render_template("cases/report.html", by_tier=by_tier, by_province=by_province,
-                           values=request.args, limits={u: services.limit_for(u) for u in URGENCIES})
+                           outcomes=reports.outcome_report(since, until), values=request.args,
+                           limits=services.limits_by_tier())
 
 
 # --- labels for the templates -----------------------------------------------
@@ -351,13 +227,16 @@ def urgency_label(value: str) -> str:
     return {"routine": _("routine"), "urgent": _("urgent"), "emergency": _("emergency")}.get(value, value)
 
 
-def status_label(value: str) -> str:
-    return {"draft": _("draft"), "open": _("waiting for an answer"), "answered": _("answered"),
-            "closed": _("closed")}.get(value, value)
+def status_label(value: str, case=None) -> str:
+    label = {"draft": _("draft"), "open": _("waiting for an answer"), "answered": _("answered"),
+             "closed": _("closed")}.get(value, value)
+    if case is not None and value == "answered" and case.recommended_at is not None:
+        return _("answered, recommendation given")
+    return label
 
 
-def sex_label(value: str) -> str:
-    return {"female": _("female"), "male": _("male"), "other": _("other")}.get(value, value)
+def sex_label(value: str | None) -> str:
+    return {"female": _("female"), "male": _("male"), "other": _("other")}.get(value, value or "")
 
 
 def pregnancy_label(value: str) -> str:
@@ -366,10 +245,20 @@ def pregnancy_label(value: str) -> str:
 
 
 def patient_label(case) -> str:
-    age = (_("%(n)d years", n=case.age_years) if case.age_years is not None
-           else _("%(n)d months", n=case.age_months or 0))
+    if case.age_years is not None:
+        age = _("%(n)d years", n=case.age_years)
+    elif case.age_months is not None:
+        age = _("%(n)d months", n=case.age_months)
+    else:
+        age = _("age not given")
     parts = [age, sex_label(case.sex), pregnancy_label(case.pregnancy)]
     return ", ".join(p for p in parts if p)
+
+
+def outcome_label(value: str | None) -> str:
+    return {"managed_at_station": _("managed at the station"), "referred": _("referred up"),
+            "died": _("died"), "lost_to_follow_up": _("lost to follow-up"),
+            "unknown": _("not known")}.get(value, value or "")
 
 
 def vital_fields() -> list[tuple[str, str, str, bool]]:
@@ -381,6 +270,13 @@ def vital_fields() -> list[tuple[str, str, str, bool]]:
             ("height", _("Height"), "cm", True)]
 
 
+def reading_fields() -> list[tuple[str, str, bool]]:
+    """(name, label with unit, decimal) of an NCD reading."""
+    return [("systolic", _("Systolic (mmHg)"), False), ("diastolic", _("Diastolic (mmHg)"), False),
+            ("pulse", _("Pulse (/min)"), False), ("glucose", _("Fasting glucose (mmol/L)"), True),
+            ("hba1c", _("HbA1c (%)"), True), ("weight", _("Weight (kg)"), True)]
+
+
 def action_label(value: str) -> str:
     return {"created": _("created"), "edited": _("edited"), "sent": _("sent"), "viewed": _("viewed"),
             "replied": _("replied"), "escalated": _("escalated"), "claimed": _("claimed"),
@@ -388,7 +284,8 @@ def action_label(value: str) -> str:
             "marked_answered": _("marked answered"), "asked_again": _("asked again"),
             "closed": _("closed"), "outcome": _("recorded the outcome"),
             "outcome_reminder": _("outcome reminder sent"), "nominated": _("nominated for teaching"),
-            "attached": _("attached a file")}.get(value, value)
+            "attached": _("attached a file"), "identifier_override": _("sent despite an identifier warning"),
+            "override_reviewed": _("reviewed the identifier warning")}.get(value, value)
 
 
 @bp.app_context_processor
@@ -396,9 +293,21 @@ def _case_globals():
     return {
         "urgency_label": urgency_label, "status_label": status_label, "sex_label": sex_label,
         "patient_label": patient_label, "vital_fields": vital_fields, "action_label": action_label,
+        "outcome_label": outcome_label, "reading_fields": reading_fields,
+        "ncd_kind_label": lambda k: str(ncd.KIND_LABELS.get(k, k or "")),
+        "adherence_label": lambda a: str(ncd.ADHERENCE_LABELS.get(a, a or "")),
+        "complication_label": lambda c: str(ncd.COMPLICATION_LABELS.get(c, c)),
+        "measure_label": ncd.measure_label,
         "group_options": lambda groups: [(g.id, g.name) for g in groups],
         "sex_options": lambda: [(s, sex_label(s)) for s in ("female", "male", "other")],
         "pregnancy_options": lambda: [(p, pregnancy_label(p) or _("not applicable"))
                                       for p in ("unknown", "not_pregnant", "pregnant", "not_applicable")],
         "urgency_options": lambda: [(u, urgency_label(u)) for u in URGENCIES],
+        "outcome_options": lambda: [(o, outcome_label(o)) for o in OUTCOMES],
+        "ncd_kind_options": lambda: [(k, str(ncd.KIND_LABELS[k])) for k in NCD_KINDS],
+        "adherence_options": lambda: [(a, str(ncd.ADHERENCE_LABELS[a])) for a in ADHERENCE],
+        "complications_by_kind": ncd.COMPLICATIONS,
     }
+
+
+from mentoring.cases import page as _case_page  # noqa: E402,F401  (registers one case's routes on bp)

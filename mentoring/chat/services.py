@@ -261,6 +261,17 @@ def clean_body(raw) -> str:
     return body
 
 
+def check_identifiers(room: ChatRoom, body: str) -> None:
+    """Case and group rooms are about patients: the same identifier check as
+    a case's text (phone, ID, insurance, e-mail, a name after "bệnh nhân").
+    Direct messages between two colleagues are left alone."""
+    if room.kind not in ("case", "group") or not body:
+        return
+    from mentoring.cases.deident import identifier_in
+    if message := identifier_in(body):
+        raise ValidationFailed(message, {"body": message})
+
+
 def render_body(body: str) -> str:
     """Escaped text with links made clickable and line breaks kept; nh3 has the last word."""
     def link(match):
@@ -339,6 +350,7 @@ def post_message(user, room: ChatRoom, body, client_id=None, urgent: bool = Fals
     if room.kind == "session":
         _check_session_window(room)
     body = clean_body(body) if image is None or (isinstance(body, str) and body.strip()) else ""
+    check_identifiers(room, body)
     if urgent and not policy.allowed(user, "chat.message.urgent", room):
         raise Forbidden(_l("Only a mentor or the person who asked can send an urgent message."))
     check_rate(user)
@@ -427,7 +439,9 @@ def _changeable(user, message_id) -> ChatMessage:
 
 def edit_message(user, message_id, body) -> ChatMessage:
     message = _changeable(user, message_id)
-    message.body = clean_body(body)
+    body = clean_body(body)
+    check_identifiers(message.room, body)
+    message.body = body
     message.edited_at = clock.now()
     db.session.flush()
     emit_after_commit("message_edited", message_payload(message), room=message.room.socket_room)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from mentoring import clock
-from mentoring.cases import jobs, queries, services
+from mentoring.cases import jobs, outcomes, reports, services
 from mentoring.cases.models import CaseEvent, CaseTimer
 from mentoring.errors import Conflict, ValidationFailed
 from mentoring.extensions import db
@@ -101,7 +101,7 @@ def test_claim_conflict_and_reply_rules(app):
     with pytest.raises(ValidationFailed):
         services.add_reply(case, people["district"][0], "gọi cho tôi 0987654321")
     with pytest.raises(Conflict):
-        services.mark_answered(case, people["commune"][0])  # nobody answered yet
+        outcomes.confirm_answered(case, people["commune"][0])  # nobody answered yet
 
 
 def test_outcome_reminders_at_7_and_30_days_and_outcome_reaches_answerers(app):
@@ -110,12 +110,12 @@ def test_outcome_reminders_at_7_and_30_days_and_outcome_reaches_answerers(app):
     asker, district = people["commune"][0], people["district"][0]
     case = gen_case(group, asker)
     services.add_reply(case, district, "Thêm metformin.", recommendation=True)
-    services.mark_answered(case, asker)
+    outcomes.confirm_answered(case, asker)
     clock.advance(timedelta(days=7, minutes=1))
     jobs.send_outcome_reminders()
     jobs.send_outcome_reminders()
     assert len(_notes(asker, "case.outcome_reminder")) == 1
-    services.close_case(case, asker, "Đường huyết ổn định.")
+    outcomes.close_case(case, asker, "Đường huyết ổn định.")
     assert _notes(district, "case.outcome")
     clock.advance(timedelta(days=23))
     jobs.send_outcome_reminders()
@@ -134,7 +134,7 @@ def test_response_report(app):
     services.add_reply(fast, people["district"][0], "ok")
     clock.advance(timedelta(hours=59))
     services.add_reply(slow, people["district"][1], "muộn")
-    by_tier, by_province = queries.response_report(T0 - timedelta(days=1), T0 + timedelta(days=10))
+    by_tier, by_province = reports.response_report(T0 - timedelta(days=1), T0 + timedelta(days=10))
     row = next(r for r in by_tier if r.tier == "district")
     assert row.cases == 3 and row.answered == 2
     assert row.median_minutes == 60 and row.p90_minutes == 60 * 60

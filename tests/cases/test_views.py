@@ -51,7 +51,13 @@ def test_new_case_with_photo_strips_exif_and_serves_after_policy(client):
     photo = _jpeg_with_gps()
     assert b"PhoneMaker" in photo
     r = client.post("/cases/new", data={**FORM, "group_id": str(group.id),
-                                        "file": (io.BytesIO(photo), "nguyen-van-a.jpg")},
+                                        "file": (io.BytesIO(photo), "nguyen-van-tam.jpg")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422   # a file named after the patient: the scan likely shows the name
+    assert re.search(r'id="file-error"[^>]*>[^<]*tên người', r.get_data(as_text=True))
+    assert db.session.execute(select(func.count()).select_from(Case)).scalar() == 0
+    r = client.post("/cases/new", data={**FORM, "group_id": str(group.id),
+                                        "file": (io.BytesIO(photo), "IMG_20261102_083015.jpg")},
                     content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     case = db.session.execute(select(Case).order_by(Case.id.desc())).scalars().first()

@@ -72,9 +72,24 @@ def _claim_case(user, case) -> bool:
 
 @rule("case.close")
 def _close_case(user, case) -> bool:
+    """The asker closes with the outcome; a mentor above closes a stale case with a reason."""
     if case is None or case.status == "draft":
         return False
     return case.asker_id == user.id or _above_asker(user, case)
+
+
+@rule("case.outcome")
+def _record_outcome(user, case) -> bool:
+    """What became of the patient: the asker's to record, or a training coordinator's."""
+    if case is None or case.status == "draft":
+        return False
+    return case.asker_id == user.id or user.role == "coordinator"
+
+
+@rule("case.review")
+def _review_override(user, case) -> bool:
+    """Clear (or withhold) a case sent despite a name or address warning."""
+    return case is not None and case.status != "draft" and _above_asker(user, case)
 
 
 @rule("case.nominate")

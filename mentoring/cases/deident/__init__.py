@@ -90,23 +90,26 @@ def _snippet(finding: Finding) -> str:
     return text if len(text) <= _SNIPPET else text[:_SNIPPET - 1] + "…"
 
 
+def items(found: list[Finding]) -> str:
+    """What was found, each kind with the text that looks like it, once."""
+    out: list[str] = []
+    for f in found:
+        if f.kind in _LABELS and (item := f"{_LABELS[f.kind]} “{_snippet(f)}”") not in out:
+            out.append(item)
+    return ", ".join(out)
+
+
 def describe(found: list[Finding]) -> str | None:
     """One message naming everything found (a refusal if anything is hard)."""
     if not found:
         return None
     if any(f.kind == "too_long" for f in found):
         return _("This text is too long to be checked for patient identifiers. Shorten it.")
-    items, seen = [], set()
-    for f in found:
-        item = f"{_LABELS[f.kind]} “{_snippet(f)}”"
-        if item not in seen:
-            seen.add(item)
-            items.append(item)
     if any(f.hard for f in found):
         return _("This looks like a patient identifier: %(items)s. Remove it: the patient must not be "
-                 "identifiable.", items=", ".join(items))
+                 "identifiable.", items=items(found))
     return _("This may identify the patient: %(items)s. If it is the patient's, rewrite it (for example "
-             "“BN nam, 45 tuổi”); if it is not, give the reason and send again.", items=", ".join(items))
+             "“BN nam, 45 tuổi”); if it is not, give the reason and send again.", items=items(found))
 
 
 def identifier_in(text: str | None) -> str | None:
@@ -122,8 +125,7 @@ def file_name_problem(name: str | None) -> str | None:
     if not found:
         return None
     return _("The file's name looks like it holds %(items)s. Rename the file, and make sure the photo or "
-             "scan itself does not show the patient's name or numbers.",
-             items=", ".join(f"{_LABELS[f.kind]} “{_snippet(f)}”" for f in found if f.kind in _LABELS))
+             "scan itself does not show the patient's name or numbers.", items=items(found))
 
 
 @dataclass
