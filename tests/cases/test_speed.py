@@ -55,3 +55,46 @@ def test_inbox_and_list_queries_are_bounded(client, count_queries):
     assert page.count("data-case-id=") == 25
     # emergencies first
     assert client.get("/api/v1/cases?per_page=100&urgency=emergency", headers=headers).get_json()["total"] >= 100
+
+
+def _outcomes(group, people, n, province_codes):
+    """n closed cases with coded outcomes, spread over provinces and the askers' tiers."""
+    template = gen_case(group, people["commune"][0])
+    now = clock.now()
+    codes = ("managed_at_station", "referred", "managed_at_station", "unknown", "died")
+    rows = [{"group_id": group.id, "asker_id": people["commune"][0].id, "facility_id": template.facility_id,
+             "province_code": province_codes[i % len(province_codes)], "status": "closed", "urgency": "routine",
+             "urgency_rank": 2, "age_years": 60, "sex": "male", "pregnancy": "not_applicable",
+             "complaint": f"THA {i}", "question": "?", "search_text": "tha", "patient_consent": True,
+             "asker_tier_code": ("commune", "district")[i % 2], "first_tier_code": "district",
+             "current_tier_code": "district", "created_at": now, "updated_at": now, "sent_at": now,
+             "closed_at": now, "outcome_code": codes[i % len(codes)],
+             "referred_tier_code": "district" if codes[i % len(codes)] == "referred" else None}
+            for i in range(n)]
+    db.session.execute(insert(Case), rows)
+    db.session.commit()
+
+
+def test_report_queries_are_bounded_and_share_is_right(client, count_queries):
+    from mentoring.cases import reports
+    from mentoring.org.models import Province
+    from tests.factories import gen_user
+    group, people = gen_group()
+    provinces = db.session.execute(select(Province.code).order_by(Province.code).limit(3)).scalars().all()
+    coordinator = gen_user("coordinator")
+    _outcomes(group, people, 10, provinces)
+    login(client, coordinator)
+    small = _count(count_queries, lambda: client.get("/cases/report"))
+    _outcomes(group, people, 400, provinces)
+    big = _count(count_queries, lambda: client.get("/cases/report"))
+    assert big == small and big <= 12, big
+    with count_queries() as counted:
+        rows = reports.outcome_report()
+    assert counted.n == 1
+    total = [r for r in rows if r.tier == ""]
+    assert len(total) == 3   # one total per province
+    codes = [("managed_at_station", "referred", "managed_at_station", "unknown", "died")[i % 5]
+             for n in (10, 400) for i in range(n)]
+    assert sum(r.coded for r in total) == sum(c != "unknown" for c in codes)
+    assert sum(r.managed for r in total) == codes.count("managed_at_station")
+    assert all(r.managed_share == r.managed / r.coded for r in rows if r.coded)

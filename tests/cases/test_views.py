@@ -122,3 +122,67 @@ def test_pages_render_for_each_role(client):
     audit = client.get("/cases/audit")
     assert audit.status_code == 200 and "đã gửi" in audit.get_data(as_text=True)
     assert client.get("/cases/search?date_from=notadate").status_code == 422
+
+
+def test_every_field_error_at_once(client):
+    """Shape errors (a word in a number field) and rule errors (a phone number,
+    a value out of range, a missing question, a bad reading) in one round."""
+    group, people = gen_group()
+    login(client, people["commune"][0])
+    bad = {**FORM, "group_id": str(group.id), "age_years": "năm mươi", "vitals.pulse": "nhanh",
+           "vitals.systolic": "999", "complaint": "Gọi 0912 345 678", "question": "",
+           "ncd.kind": "hypertension", "ncd.readings.0.taken_on": "2026-13-45",
+           "ncd.readings.1.taken_on": "2026-10-01", "ncd.readings.1.systolic": "500"}
+    r = client.post("/cases/new", data=bad)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    for field in ("age_years", "vitals.pulse", "vitals.systolic", "complaint", "question",
+                  "ncd.readings.0.taken_on", "ncd.readings.1.systolic"):
+        assert f'id="{field}-error"' in html, field
+    assert "Gọi 0912 345 678" in html and 'value="năm mươi"' in html   # nothing typed is lost
+    assert html.count('class="alert-link"') >= 7                        # one summary line per field
+
+
+def test_a_draft_never_demands_what_only_a_sent_case_needs(client):
+    group, people = gen_group()
+    login(client, people["commune"][0])
+    r = client.post("/cases/new", data={"group_id": str(group.id), "complaint": "Sốt 3 ngày, chưa đo nhiệt",
+                                        "action": "draft"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    draft = db.session.execute(select(Case).order_by(Case.id.desc())).scalars().first()
+    assert draft.status == "draft" and draft.sex is None and draft.age_years is None
+    r = client.post(f"/cases/{draft.id}/edit", data={"group_id": str(group.id), "complaint": "Sốt 3 ngày",
+                                                     "action": "send"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    for field in ("age_years", "sex", "question", "patient_consent"):
+        assert f'id="{field}-error"' in html, field
+    assert draft.status == "draft"
+
+
+def test_long_fields_show_their_limit_and_the_form_keeps_a_copy_on_the_phone(client):
+    group, people = gen_group()
+    user = people["commune"][0]
+    login(client, user)
+    html = client.get("/cases/new").get_data(as_text=True)
+    assert 'data-limit="2000"' in html and 'data-count-for="complaint"' in html
+    assert "tối đa 2000 ký tự" in html
+    assert f'data-draft-key="mentoring.cases.draft.{user.id}.new"' in html
+    r = client.post("/cases/new", data={**FORM, "group_id": str(group.id)})
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert f"mentoring.cases.draft.{user.id}.new" in page   # the case page tells the phone to drop its copy
+
+
+def test_case_page_reads_as_a_conversation(client):
+    group, people = gen_group()
+    asker, district = people["commune"][0], people["district"][0]
+    case = gen_case(group, asker)
+    db.session.commit()
+    login(client, district)
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    question, replies, composer = (html.index('id="question"'), html.index('data-testid="replies"'),
+                                   html.index('id="composer"'))
+    assert question < replies < composer
+    menu = html.index('data-testid="case-menu"')
+    assert menu < html.index("Tôi sẽ xử lý") < question   # claim and escalate sit in the menu
+    assert html.count("<textarea") == 1                    # one composer
