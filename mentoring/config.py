@@ -59,8 +59,12 @@ class Config:
     # Cookies only over HTTPS. The local dev server (plain http) sets this false.
     MENTORING_SECURE_COOKIES = True
     MENTORING_PER_PAGE = 25
-    # Minutes a tier has to answer a case before it escalates one tier up.
+    # Minutes a tier has to answer a case before it escalates one tier up:
+    # {urgency: minutes} or {urgency: {tier: minutes}} (a tier not listed keeps
+    # the default of mentoring.cases.services.DEFAULT_LIMIT_MINUTES).
     MENTORING_CASE_LIMIT_MINUTES = {"routine": 48 * 60, "urgent": 4 * 60, "emergency": 30}
+    # NCD follow-up targets; merged over mentoring.cases.ncd.DEFAULT_TARGETS.
+    MENTORING_NCD_TARGETS: dict = {}
 
 
 class TestConfig(Config):

@@ -40,3 +40,20 @@ def test_a_district_workers_case_goes_to_provincial_and_district_peers_cannot_an
     assert not policy.allowed(peer, "case.reply", case)
     assert policy.allowed(people["provincial"][0], "case.reply", case)
     assert not policy.allowed(people["commune"][0], "case.reply", case)
+
+
+def test_outcome_and_review_rules(app):
+    group, people = gen_group()
+    asker, colleague = people["commune"]
+    district, doctor = people["district"][0], people["mentor"]
+    case = gen_case(group, asker)
+    coordinator, admin = gen_user("coordinator"), gen_user("admin")
+    assert policy.allowed(asker, "case.outcome", case) and policy.allowed(coordinator, "case.outcome", case)
+    for user in (colleague, district, doctor, admin):
+        assert not policy.allowed(user, "case.outcome", case)
+    for user in (district, doctor):
+        assert policy.allowed(user, "case.review", case)
+    for user in (asker, colleague, coordinator):
+        assert not policy.allowed(user, "case.review", case)
+    draft = gen_case(group, asker, draft=True)
+    assert not policy.allowed(asker, "case.outcome", draft) and not policy.allowed(doctor, "case.review", draft)

@@ -179,7 +179,9 @@
   });
   (function () {
     var kind = document.getElementById("ncd.kind");
+    var section = document.getElementById("ncd-section");
     if (!kind) { return; }
+    if (kind.value && section) { section.open = true; }   // a restored follow-up shows itself
     function render() {
       document.querySelectorAll("[data-ncd-kind]").forEach(function (group) {
         var mine = group.getAttribute("data-ncd-kind") === kind.value;
