@@ -1,6 +1,6 @@
 """Marshmallow schemas for cases: the shape of API bodies and HTML forms.
 Range checks, identifiers and ICD-10 codes are business rules and live in
-services.clean_input, so API and form refuse the same things the same way."""
+intake.clean_input, so API and form refuse the same things the same way."""
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 

@@ -103,7 +103,7 @@ def create_case(asker: User, group: MentoringGroup | None, data: dict, *, draft:
     if values.get("override"):
         log_event(case, asker, "identifier_override", kinds=values["override"]["kinds"])
     if not draft:
-        send_case(case, asker)
+        send_case(case, asker, recheck=False)
     db.session.flush()
     return case
 
@@ -117,23 +117,25 @@ def update_draft(case: Case, user: User, data: dict, *, send: bool = False) -> C
     if values.get("override"):
         log_event(case, user, "identifier_override", kinds=values["override"]["kinds"])
     if send:
-        send_case(case, user)
+        send_case(case, user, recheck=False)
     db.session.flush()
     return case
 
 
-def send_case(case: Case, user: User, *, override_reason: str | None = None) -> Case:
+def send_case(case: Case, user: User, *, override_reason: str | None = None, recheck: bool = True) -> Case:
     """Send a draft. Its fields are checked again as a sent case needs them
-    (with the asker's reason, when a name or address warning stands)."""
+    (with the asker's reason, when a name or address warning stands), unless
+    the caller has just checked them so (recheck=False)."""
     if case.status != "draft":
         raise Conflict(_("This case has already been sent."))
-    data = _as_input(case)
-    if override_reason:
-        data[intake.OVERRIDE_FIELD] = override_reason
-    values = intake.clean_input(data, sending=True, asker=case.asker, case=case)
-    if values.get("override") and values["override"]["reason"] != case.identifier_override_reason:
-        intake.record_override(case, values["override"])
-        log_event(case, user, "identifier_override", kinds=values["override"]["kinds"])
+    if recheck:
+        data = _as_input(case)
+        if override_reason:
+            data[intake.OVERRIDE_FIELD] = override_reason
+        values = intake.clean_input(data, sending=True, asker=case.asker, case=case)
+        if values.get("override") and values["override"]["reason"] != case.identifier_override_reason:
+            intake.record_override(case, values["override"])
+            log_event(case, user, "identifier_override", kinds=values["override"]["kinds"])
     now = clock.now()
     case.status, case.sent_at = "open", now
     tier = "central" if case.urgency == "emergency" else next_tier(case.group_id, case.asker_tier_code)
