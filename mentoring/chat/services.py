@@ -262,10 +262,11 @@ def clean_body(raw) -> str:
 
 
 def check_identifiers(room: ChatRoom, body: str) -> None:
-    """Case and group rooms are about patients: the same identifier check as
-    a case's text (phone, ID, insurance, e-mail, a name after "bệnh nhân").
-    Direct messages between two colleagues are left alone."""
-    if room.kind not in ("case", "group") or not body:
+    """Case, group and teaching-session rooms are where patients are
+    discussed: the same identifier check as a case's text (phone, ID,
+    insurance, e-mail, a name after "bệnh nhân"). Direct messages between
+    two colleagues are left alone."""
+    if room.kind == "direct" or not body:
         return
     from mentoring.cases.deident import identifier_in
     if message := identifier_in(body):

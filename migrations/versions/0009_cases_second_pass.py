@@ -23,7 +23,7 @@ enforcement off for the run (outside any transaction, where SQLite honours
 it) and checks every foreign key afterwards.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-23
 """
 from alembic import op
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
