@@ -403,3 +403,20 @@ def record_view(case: Case, user: User) -> None:
     if seen is None:
         log_event(case, user, "viewed")
         db.session.flush()
+
+
+# --- kept for callers in other domains (the rules live in cases.outcomes) ----
+
+def close_case(case: Case, user: User, outcome: str | None = None, **kwargs) -> Case:
+    from mentoring.cases import outcomes
+    return outcomes.close_case(case, user, outcome, **kwargs)
+
+
+def mark_answered(case: Case, user: User) -> Case:
+    from mentoring.cases import outcomes
+    return outcomes.confirm_answered(case, user)
+
+
+def nominate_for_teaching(case: Case, user: User, note: str | None = None):
+    from mentoring.cases import outcomes
+    return outcomes.nominate_for_teaching(case, user, note)
