@@ -144,7 +144,10 @@ def _sqlite_pragmas(engine, event) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # One writer at a time: a writer waits its turn rather than fail. 5 s
+        # was not enough on a starved 2-core machine (the busy-room test saw
+        # "database is locked"); a late answer beats a lost message.
+        cursor.execute("PRAGMA busy_timeout=30000")
         # WAL: readers never wait for the writer nor block its commit. In the
         # default rollback journal a chat message could not commit while any
         # page was reading, and busy waits piled up until the pool ran dry.
