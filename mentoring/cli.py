@@ -10,6 +10,12 @@ from mentoring.extensions import db
 def register(app) -> None:
     for command in (create_user, import_admin_units, seed_demo, scheduler_command, serve):
         app.cli.add_command(command)
+    # A domain with commands of its own lists them in <domain>/cli.py as COMMANDS.
+    from mentoring import DOMAINS, _optional
+    for domain in DOMAINS:
+        module = _optional(f"mentoring.{domain}.cli")
+        for command in getattr(module, "COMMANDS", []):
+            app.cli.add_command(command)
 
 
 @click.command("create-user")

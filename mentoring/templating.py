@@ -18,6 +18,12 @@ def navigation(user) -> list[tuple[str, str, str]]:
     items.extend(_case_navigation(user))
     items.append(("chat.index", _l("Chat"), "chat"))
     items.append(("sessions.index", _l("Sessions"), "calendar"))
+    if policy.allowed(user, "competency.progress.own"):
+        items.append(("competency.my_progress", _l("My progress"), "award"))
+    if policy.allowed(user, "competency.dashboard"):
+        items.append(("competency.dashboard", _l("Certification"), "bar-chart"))
+    if policy.allowed(user, "competency.readiness"):
+        items.append(("competency.readiness", _l("EHR readiness"), "clipboard-check"))
     if policy.allowed(user, "group.overview"):
         items.append(("org.overview", _l("Cascade overview"), "diagram"))
     items.append(("org.facilities", _l("Facilities"), "hospital"))

@@ -1,0 +1,1 @@
+"""Competencies, training hours and certification: what training coordinators track."""

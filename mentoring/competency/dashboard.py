@@ -1,0 +1,215 @@
+"""The coordinator's dashboard: every worker of a programme's audience is
+certified, in progress, at risk or lapsed, counted by province, facility,
+tier or group. One SQL definition of the status (worker_status_select) serves
+the counts (GROUP BY), the drill-down list, the exports and a single worker's
+page, so they never disagree; nothing loops over people in Python.
+
+- certified: holds a live certificate (not revoked, not expired);
+- lapsed: not certified, but held one (expired or revoked);
+- at risk: neither, and behind: fewer counted hours in the last 365 days than
+  the window needs a year (hours programmes, at_risk.pace), or their
+  facility goes live on the electronic record within N days (at_risk.go_live_days);
+- in progress: everyone else."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+
+from mentoring import clock
+from mentoring.auth.models import User
+from mentoring.competency.models import Certificate, EhrRollout, Programme, TrainingCredit
+from mentoring.extensions import db
+from mentoring.org.models import Facility, GroupMembership, MentoringGroup, Province
+
+STATUSES = ("certified", "in_progress", "at_risk", "lapsed")
+DIMENSIONS = ("province", "facility", "tier", "group")
+
+
+@dataclass
+class Filters:
+    province_code: int | None = None
+    facility_id: int | None = None
+    tier: str | None = None
+    group_id: int | None = None
+    status: str | None = None
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), timezone.utc)
+
+
+def counted_hours_select(programme: Programme, since: datetime, user_ids=None):
+    """(user_id, hours): hours earned since `since`, each kind capped as the programme says."""
+    caps = ((programme.requirements or {}).get("hours") or {}).get("caps") or {}
+    per_kind = (select(TrainingCredit.user_id, TrainingCredit.source_kind,
+                       func.sum(TrainingCredit.hours).label("hours"))
+                .where(TrainingCredit.earned_at >= since)
+                .group_by(TrainingCredit.user_id, TrainingCredit.source_kind))
+    if user_ids is not None:
+        per_kind = per_kind.where(TrainingCredit.user_id.in_(user_ids))
+    per_kind = per_kind.subquery()
+    capped = per_kind.c.hours
+    if caps:
+        capped = case(*[(and_(per_kind.c.source_kind == kind, per_kind.c.hours > cap), literal(float(cap)))
+                        for kind, cap in caps.items() if cap is not None], else_=per_kind.c.hours)
+    return (select(per_kind.c.user_id, func.sum(capped).label("hours"))
+            .group_by(per_kind.c.user_id))
+
+
+def worker_status_select(programme: Programme, filters: Filters | None = None, today: date | None = None,
+                         user_ids=None, with_window_hours: bool = False):
+    """One row per worker of the programme's audience: ids, facility, province,
+    tier, status (and their counted hours in the window, for lists and exports)."""
+    from mentoring.competency.programmes import window_days
+    filters = filters or Filters()
+    today = today or clock.now().date()
+    reqs = programme.requirements or {}
+    at_risk_rule = reqs.get("at_risk") or {}
+    certs = (select(Certificate.user_id,
+                    func.max(case((and_(Certificate.revoked_at.is_(None), Certificate.expires_on > today), 1),
+                                  else_=0)).label("live"),
+                    func.max(Certificate.expires_on).label("last_expiry"))
+             .where(Certificate.programme_id == programme.id).group_by(Certificate.user_id))
+    if user_ids is not None:
+        certs = certs.where(Certificate.user_id.in_(user_ids))
+    certs = certs.subquery()
+    risky = []
+    year = None
+    hours_req = reqs.get("hours")
+    if hours_req and at_risk_rule.get("pace"):
+        year = counted_hours_select(programme, _day_start(today - timedelta(days=365)), user_ids).subquery()
+        per_year = float(hours_req["required"]) * 365.25 / window_days(programme)
+        risky.append(func.coalesce(year.c.hours, 0) < per_year)
+    if at_risk_rule.get("go_live_days"):
+        soon = today + timedelta(days=int(at_risk_rule["go_live_days"]))
+        risky.append(exists().where(EhrRollout.facility_id == User.facility_id, EhrRollout.go_live_on <= soon))
+    status = case((certs.c.live == 1, "certified"), (certs.c.user_id.is_not(None), "lapsed"),
+                  *([(or_(*risky), "at_risk")] if risky else []), else_="in_progress").label("status")
+    columns = [User.id.label("user_id"), User.full_name, User.tier_code, User.facility_id,
+               Facility.name.label("facility_name"), Facility.province_code, status,
+               certs.c.last_expiry]
+    stmt = (select(*columns).select_from(User)
+            .outerjoin(Facility, Facility.id == User.facility_id)
+            .outerjoin(certs, certs.c.user_id == User.id))
+    if year is not None:
+        stmt = stmt.outerjoin(year, year.c.user_id == User.id)
+    if with_window_hours:
+        from mentoring.competency.programmes import window_start
+        window = counted_hours_select(programme, window_start(programme), user_ids).subquery()
+        stmt = stmt.outerjoin(window, window.c.user_id == User.id).add_columns(
+            func.coalesce(window.c.hours, 0).label("hours"))
+    stmt = stmt.where(User.role == "worker", User.active.is_(True))
+    aud = programme.audience or {}
+    if aud.get("tiers"):
+        stmt = stmt.where(User.tier_code.in_(aud["tiers"]))
+    if aud.get("provinces"):
+        stmt = stmt.where(Facility.province_code.in_(aud["provinces"]))
+    if aud.get("groups"):
+        stmt = stmt.where(exists().where(GroupMembership.user_id == User.id, GroupMembership.left_on.is_(None),
+                                         GroupMembership.group_id.in_(select(MentoringGroup.id).where(
+                                             MentoringGroup.name.in_(aud["groups"])))))
+    if user_ids is not None:
+        stmt = stmt.where(User.id.in_(user_ids))
+    if filters.province_code:
+        stmt = stmt.where(Facility.province_code == filters.province_code)
+    if filters.facility_id:
+        stmt = stmt.where(User.facility_id == filters.facility_id)
+    if filters.tier:
+        stmt = stmt.where(User.tier_code == filters.tier)
+    if filters.group_id:
+        stmt = stmt.where(exists().where(GroupMembership.user_id == User.id, GroupMembership.left_on.is_(None),
+                                         GroupMembership.group_id == filters.group_id))
+    return stmt
+
+
+def status_of(user_id: int, programme: Programme) -> str:
+    row = db.session.execute(worker_status_select(programme, user_ids=[user_id])).first()
+    return row.status if row else "not_in_audience"
+
+
+@dataclass
+class Row:
+    key: object
+    label: str
+    counts: dict
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def counts_by(programme: Programme, dimension: str, filters: Filters | None = None) -> list[Row]:
+    """Workers by status for each province, facility, tier or group: one GROUP BY query."""
+    workers = worker_status_select(programme, filters).subquery()
+    if dimension == "group":
+        key, label = MentoringGroup.id, MentoringGroup.name
+        stmt = (select(key, label, workers.c.status, func.count()).select_from(workers)
+                .join(GroupMembership, and_(GroupMembership.user_id == workers.c.user_id,
+                                            GroupMembership.left_on.is_(None)))
+                .join(MentoringGroup, MentoringGroup.id == GroupMembership.group_id))
+        if filters and filters.group_id:
+            stmt = stmt.where(MentoringGroup.id == filters.group_id)
+    elif dimension == "facility":
+        key, label = workers.c.facility_id, workers.c.facility_name
+        stmt = select(key, label, workers.c.status, func.count()).select_from(workers)
+    elif dimension == "tier":
+        key = label = workers.c.tier_code
+        stmt = select(key, workers.c.status, func.count()).select_from(workers)
+    else:
+        key, label = workers.c.province_code, Province.name
+        stmt = (select(key, label, workers.c.status, func.count()).select_from(workers)
+                .outerjoin(Province, Province.code == workers.c.province_code))
+    group_cols = [key] if dimension == "tier" else [key, label]
+    stmt = stmt.group_by(*group_cols, workers.c.status)
+    rows: dict = {}
+    for record in db.session.execute(stmt).all():
+        if dimension == "tier":
+            k, status, n = record
+            name = k
+        else:
+            k, name, status, n = record
+        row = rows.setdefault(k, Row(k, name or "—", {s: 0 for s in STATUSES}))
+        row.counts[status] = row.counts.get(status, 0) + n
+    if dimension == "tier":
+        from mentoring.org.services import tier_codes, tier_label
+        order = {code: i for i, code in enumerate(tier_codes())}
+        for row in rows.values():
+            row.label = tier_label(row.key)
+        return sorted(rows.values(), key=lambda r: order.get(r.key, 99))
+    return sorted(rows.values(), key=lambda r: (-r.total, str(r.label)))
+
+
+def totals(rows: list[Row], dimension: str) -> dict:
+    """The whole audience's counts from the rows (a worker in two groups counts twice by group)."""
+    out = {s: 0 for s in STATUSES}
+    for row in rows:
+        for status, n in row.counts.items():
+            out[status] += n
+    return out
+
+
+def worker_page(programme: Programme, filters: Filters, page: int, per_page: int = 50):
+    """The drill-down: workers with their status, by name, one page (two queries)."""
+    from mentoring.org.services import Page, page_bounds
+    page, per_page = page_bounds(page, per_page, default=50, most=200)
+    workers = worker_status_select(programme, filters, with_window_hours=True).subquery()
+    stmt = select(workers)
+    if filters.status:
+        stmt = stmt.where(workers.c.status == filters.status)
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+    items = db.session.execute(stmt.order_by(workers.c.full_name, workers.c.user_id)
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def export_rows(programme: Programme, filters: Filters):
+    """Every worker row for CSV/XLSX, streamed from the database in batches."""
+    workers = worker_status_select(programme, filters, with_window_hours=True).subquery()
+    stmt = (select(workers.c.user_id, workers.c.full_name, Province.name.label("province_name"),
+                   workers.c.facility_name, workers.c.tier_code, workers.c.status, workers.c.hours,
+                   workers.c.last_expiry)
+            .select_from(workers).outerjoin(Province, Province.code == workers.c.province_code))
+    if filters.status:
+        stmt = stmt.where(workers.c.status == filters.status)
+    stmt = stmt.order_by(workers.c.province_code, workers.c.facility_name, workers.c.full_name, workers.c.user_id)
+    return db.session.execute(stmt.execution_options(yield_per=2000))
