@@ -96,12 +96,21 @@ def submit_course():
         abort(403)
     form = parse_form(CourseInSchema(), request.form)
     upload = request.files.get("file")
-    response = _after(current_user, "course", form,
-                      lambda data: services.submit_course(current_user, data, upload),
-                      _("Course submitted. A coordinator will review it."))
-    if isinstance(response, tuple) and upload and upload.filename:
-        form.errors.setdefault("file", [_("Choose the file again: it was not kept.")])
-    return response
+    status = 422
+    if form.ok:
+        try:
+            services.submit_course(current_user, form.data, upload)
+        except ServiceError as err:
+            db.session.rollback()
+            form.errors.update(err.fields or {"_": [err.message]})
+            status = err.status if err.status in (413, 415) else 422
+        else:
+            db.session.commit()
+            flash(_("Course submitted. A coordinator will review it."), "success")
+            return redirect(url_for("competency.my_progress"))
+    if upload and upload.filename and not form.errors.get("file"):
+        form.errors["file"] = [_("Choose the file again: it was not kept.")]
+    return _render(services.get_worker(current_user.id), {"course": form}, status)
 
 
 @bp.route("/workers/<int:user_id>/certificates", methods=["POST"])
