@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from mentoring import clock
 from mentoring.auth.models import User
-from mentoring.competency import assessments, certificates, courses, ledger, programmes, readiness
+from mentoring.competency import certificates, courses, ledger, programmes, readiness
 from mentoring.competency.assessments import assess, level_name, standings, timeline  # noqa: F401
 from mentoring.competency.certificates import (current_certificate, get_by_code, issue_due_certificates,  # noqa: F401
                                                issue_if_met, reissue_decision, revoke_certificate,
@@ -28,7 +28,8 @@ from mentoring.extensions import db
 
 __all__ = ["known_competency_codes", "competency_choices", "hours_summary", "coordinator_alerts",
            "assess", "submit_course", "decide_course", "issue_if_met", "revoke_certificate",
-           "reissue_decision", "resync_users", "resync_everyone", "worker_progress", "get_worker"]
+           "reissue_decision", "resync_users", "resync_everyone", "worker_progress", "get_worker",
+           "certificate_status"]
 
 
 def hours_summary(user) -> dict:
@@ -93,13 +94,5 @@ def worker_progress(user: User) -> WorkerProgress:
     return result
 
 
-def mentor_can_assess(mentor, worker) -> bool:
-    from mentoring.auth import policy
-    return policy.allowed(mentor, "competency.assess", worker)
-
-
 def certificate_status(cert) -> str:
     return cert.status_on(clock.now().date())
-
-
-__all__ += ["mentor_can_assess", "certificate_status", "assessments", "programmes"]

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from mentoring import clock, uploads
+from mentoring import clock
 from mentoring.auth import policy
 from mentoring.competency import badges, certificate_pdf, programmes, services
 from mentoring.competency.assessments import EVIDENCE_NAMES, LEVEL_NAMES

@@ -1,6 +1,5 @@
 """seed-demo's competency part is idempotent and gives the coordinator a
 dashboard worth looking at; the scheduler knows the jobs; hours_summary."""
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
