@@ -38,22 +38,29 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), timezone.utc)
 
 
-def counted_hours_select(programme: Programme, since: datetime, user_ids=None):
-    """(user_id, hours): hours earned since `since`, each kind capped as the programme says."""
+def counted_hours_select(programme: Programme, since: datetime, user_ids=None, recent_since: datetime | None = None):
+    """(user_id, hours[, recent]): hours earned since `since`, each kind capped as
+    the programme says; with recent_since, also those earned since then, from
+    the same single pass over the credits."""
     caps = ((programme.requirements or {}).get("hours") or {}).get("caps") or {}
-    per_kind = (select(TrainingCredit.user_id, TrainingCredit.source_kind,
-                       func.sum(TrainingCredit.hours).label("hours"))
-                .where(TrainingCredit.earned_at >= since)
+    columns = [TrainingCredit.user_id, TrainingCredit.source_kind, func.sum(TrainingCredit.hours).label("hours")]
+    if recent_since is not None:
+        columns.append(func.sum(case((TrainingCredit.earned_at >= recent_since, TrainingCredit.hours),
+                                     else_=0)).label("recent"))
+    per_kind = (select(*columns).where(TrainingCredit.earned_at >= since)
                 .group_by(TrainingCredit.user_id, TrainingCredit.source_kind))
     if user_ids is not None:
         per_kind = per_kind.where(TrainingCredit.user_id.in_(user_ids))
     per_kind = per_kind.subquery()
-    capped = per_kind.c.hours
-    if caps:
-        capped = case(*[(and_(per_kind.c.source_kind == kind, per_kind.c.hours > cap), literal(float(cap)))
-                        for kind, cap in caps.items() if cap is not None], else_=per_kind.c.hours)
-    return (select(per_kind.c.user_id, func.sum(capped).label("hours"))
-            .group_by(per_kind.c.user_id))
+
+    def capped(column):
+        rules = [(and_(per_kind.c.source_kind == kind, column > cap), literal(float(cap)))
+                 for kind, cap in caps.items() if cap is not None]
+        return case(*rules, else_=column) if rules else column
+    out = [per_kind.c.user_id, func.sum(capped(per_kind.c.hours)).label("hours")]
+    if recent_since is not None:
+        out.append(func.sum(capped(per_kind.c.recent)).label("recent"))
+    return select(*out).group_by(per_kind.c.user_id)
 
 
 def worker_status_select(programme: Programme, filters: Filters | None = None, today: date | None = None,
@@ -74,12 +81,20 @@ def worker_status_select(programme: Programme, filters: Filters | None = None, t
         certs = certs.where(Certificate.user_id.in_(user_ids))
     certs = certs.subquery()
     risky = []
-    year = None
+    hours = None
     hours_req = reqs.get("hours")
+    year_ago = _day_start(today - timedelta(days=365))
+    if with_window_hours:
+        from mentoring.competency.programmes import window_start
+        hours = counted_hours_select(programme, min(window_start(programme), year_ago), user_ids,
+                                     recent_since=year_ago).subquery()
+        year_hours = hours.c.recent
+    elif hours_req and at_risk_rule.get("pace"):
+        hours = counted_hours_select(programme, year_ago, user_ids).subquery()
+        year_hours = hours.c.hours
     if hours_req and at_risk_rule.get("pace"):
-        year = counted_hours_select(programme, _day_start(today - timedelta(days=365)), user_ids).subquery()
         per_year = float(hours_req["required"]) * 365.25 / window_days(programme)
-        risky.append(func.coalesce(year.c.hours, 0) < per_year)
+        risky.append(func.coalesce(year_hours, 0) < per_year)
     if at_risk_rule.get("go_live_days"):
         soon = today + timedelta(days=int(at_risk_rule["go_live_days"]))
         risky.append(exists().where(EhrRollout.facility_id == User.facility_id, EhrRollout.go_live_on <= soon))
@@ -91,13 +106,10 @@ def worker_status_select(programme: Programme, filters: Filters | None = None, t
     stmt = (select(*columns).select_from(User)
             .outerjoin(Facility, Facility.id == User.facility_id)
             .outerjoin(certs, certs.c.user_id == User.id))
-    if year is not None:
-        stmt = stmt.outerjoin(year, year.c.user_id == User.id)
+    if hours is not None:
+        stmt = stmt.outerjoin(hours, hours.c.user_id == User.id)
     if with_window_hours:
-        from mentoring.competency.programmes import window_start
-        window = counted_hours_select(programme, window_start(programme), user_ids).subquery()
-        stmt = stmt.outerjoin(window, window.c.user_id == User.id).add_columns(
-            func.coalesce(window.c.hours, 0).label("hours"))
+        stmt = stmt.add_columns(func.coalesce(hours.c.hours, 0).label("hours"))
     stmt = stmt.where(User.role == "worker", User.active.is_(True))
     aud = programme.audience or {}
     if aud.get("tiers"):
@@ -189,17 +201,36 @@ def totals(rows: list[Row], dimension: str) -> dict:
 
 
 def worker_page(programme: Programme, filters: Filters, page: int, per_page: int = 50):
-    """The drill-down: workers with their status, by name, one page (two queries)."""
+    """The drill-down: workers with their status, by name, one page. Three
+    queries: the count, the page, then window hours for that page's people only."""
+    from mentoring.competency.programmes import window_start
     from mentoring.org.services import Page, page_bounds
     page, per_page = page_bounds(page, per_page, default=50, most=200)
-    workers = worker_status_select(programme, filters, with_window_hours=True).subquery()
+    workers = worker_status_select(programme, filters).subquery()
     stmt = select(workers)
     if filters.status:
         stmt = stmt.where(workers.c.status == filters.status)
     total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar()
-    items = db.session.execute(stmt.order_by(workers.c.full_name, workers.c.user_id)
-                               .limit(per_page).offset((page - 1) * per_page)).all()
+    rows = db.session.execute(stmt.order_by(workers.c.full_name, workers.c.user_id)
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    ids = [r.user_id for r in rows]
+    hours = dict(db.session.execute(counted_hours_select(programme, window_start(programme), ids)).all()) \
+        if ids else {}
+    items = [WorkerRow(**r._mapping, hours=float(hours.get(r.user_id) or 0)) for r in rows]
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+@dataclass
+class WorkerRow:
+    user_id: int
+    full_name: str
+    tier_code: str | None
+    facility_id: int | None
+    facility_name: str | None
+    province_code: int | None
+    status: str
+    last_expiry: date | None
+    hours: float = 0.0
 
 
 def export_rows(programme: Programme, filters: Filters):

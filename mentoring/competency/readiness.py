@@ -60,7 +60,8 @@ def _staff():
     return union_all(named, default).subquery()
 
 
-def facilities(province_code: int | None = None, today: date | None = None) -> list[FacilityReadiness]:
+def facilities_select(province_code: int | None = None, today: date | None = None):
+    """(facility id, name, province code, province name, go-live, staff, ready), one row per planned facility."""
     from mentoring.competency.programmes import ehr_programme
     today = today or clock.now().date()
     programme = ehr_programme()
@@ -83,6 +84,12 @@ def facilities(province_code: int | None = None, today: date | None = None) -> l
             .order_by(EhrRollout.go_live_on, Facility.name))
     if province_code:
         stmt = stmt.where(Facility.province_code == province_code)
+    return stmt
+
+
+def facilities(province_code: int | None = None, today: date | None = None) -> list[FacilityReadiness]:
+    today = today or clock.now().date()
+    stmt = facilities_select(province_code, today)
     return [FacilityReadiness(fid, name, pcode, pname, go_live, n, int(r or 0), state_of(go_live, n, int(r or 0), today))
             for fid, name, pcode, pname, go_live, n, r in db.session.execute(stmt).all()]
 

@@ -7,7 +7,9 @@ and self ratings (ck level 1-4); ix_..._user_latest serves "latest rating per
 competency". training_credits has one row per (source kind, source id,
 person) (uq_training_credits_source), so a source re-derived never counts
 twice; ix_training_credits_user_earned (user_id, earned_at, source_kind,
-hours) lets the window sums and the dashboard read the index alone.
+hours) serves one person's window sums and ix_training_credits_earned
+(earned_at first) the dashboard's last-year sums for everyone, both read
+from the index alone.
 outside_courses keeps the uploaded certificate's stored name only.
 certificates: a unique verification code, a partial unique index so two
 issuers racing make one live certificate a day, revocation and the
@@ -208,6 +210,7 @@ def upgrade():
     sa.UniqueConstraint('source_kind', 'source_id', 'user_id', name='uq_training_credits_source')
     )
     with op.batch_alter_table('training_credits', schema=None) as batch_op:
+        batch_op.create_index('ix_training_credits_earned', ['earned_at', 'user_id', 'source_kind', 'hours'], unique=False)
         batch_op.create_index('ix_training_credits_user_earned', ['user_id', 'earned_at', 'source_kind', 'hours'], unique=False)
 
     op.create_table('certificate_deadlines',
@@ -250,6 +253,7 @@ def downgrade():
     op.drop_table('certificate_deadlines')
     with op.batch_alter_table('training_credits', schema=None) as batch_op:
         batch_op.drop_index('ix_training_credits_user_earned')
+        batch_op.drop_index('ix_training_credits_earned')
 
     op.drop_table('training_credits')
     with op.batch_alter_table('outside_courses', schema=None) as batch_op:
