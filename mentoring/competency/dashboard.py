@@ -110,6 +110,12 @@ def worker_status_select(programme: Programme, filters: Filters | None = None, t
         stmt = stmt.outerjoin(hours, hours.c.user_id == User.id)
     if with_window_hours:
         stmt = stmt.add_columns(func.coalesce(hours.c.hours, 0).label("hours"))
+    return _in_audience(stmt, programme, filters, user_ids)
+
+
+def _in_audience(stmt, programme: Programme, filters: Filters, user_ids=None):
+    """Active workers of the programme's audience (tiers, provinces, group
+    names), narrowed by the dashboard's filters."""
     stmt = stmt.where(User.role == "worker", User.active.is_(True))
     aud = programme.audience or {}
     if aud.get("tiers"):
@@ -134,6 +140,14 @@ def worker_status_select(programme: Programme, filters: Filters | None = None, t
     return stmt
 
 
+def audience_select(programme: Programme, filters: Filters | None = None):
+    """The audience's workers with their place, without statuses: no credit is read."""
+    stmt = (select(User.id.label("user_id"), User.full_name, User.tier_code, User.facility_id,
+                   Facility.name.label("facility_name"), Facility.province_code)
+            .select_from(User).outerjoin(Facility, Facility.id == User.facility_id))
+    return _in_audience(stmt, programme, filters or Filters())
+
+
 def status_of(user_id: int, programme: Programme) -> str:
     row = db.session.execute(worker_status_select(programme, user_ids=[user_id])).first()
     return row.status if row else "not_in_audience"
@@ -150,12 +164,15 @@ class Row:
         return sum(self.counts.values())
 
 
-def counts_by(programme: Programme, dimension: str, filters: Filters | None = None) -> list[Row]:
-    """Workers by status for each province, facility, tier or group: one GROUP BY query."""
-    workers = worker_status_select(programme, filters).subquery()
+def counts_by(programme: Programme, dimension: str, filters: Filters | None = None) -> tuple[list[Row], dict]:
+    """Workers by status for each province, facility, tier or group, and the
+    audience's totals by status: one statement (the status CTE once, a GROUP BY
+    per dimension and one for the totals, joined by UNION ALL)."""
+    workers = worker_status_select(programme, filters).cte("workers")
     if dimension == "group":
         key, label = MentoringGroup.id, MentoringGroup.name
-        stmt = (select(key, label, workers.c.status, func.count()).select_from(workers)
+        stmt = (select(key.label("k"), label.label("name"), workers.c.status, func.count().label("n"))
+                .select_from(workers)
                 .join(GroupMembership, and_(GroupMembership.user_id == workers.c.user_id,
                                             GroupMembership.left_on.is_(None)))
                 .join(MentoringGroup, MentoringGroup.id == GroupMembership.group_id))
@@ -163,23 +180,26 @@ def counts_by(programme: Programme, dimension: str, filters: Filters | None = No
             stmt = stmt.where(MentoringGroup.id == filters.group_id)
     elif dimension == "facility":
         key, label = workers.c.facility_id, workers.c.facility_name
-        stmt = select(key, label, workers.c.status, func.count()).select_from(workers)
+        stmt = select(key.label("k"), label.label("name"), workers.c.status, func.count().label("n")
+                      ).select_from(workers)
     elif dimension == "tier":
         key = label = workers.c.tier_code
-        stmt = select(key, workers.c.status, func.count()).select_from(workers)
+        stmt = select(key.label("k"), key.label("name"), workers.c.status, func.count().label("n")
+                      ).select_from(workers)
     else:
         key, label = workers.c.province_code, Province.name
-        stmt = (select(key, label, workers.c.status, func.count()).select_from(workers)
-                .outerjoin(Province, Province.code == workers.c.province_code))
-    group_cols = [key] if dimension == "tier" else [key, label]
-    stmt = stmt.group_by(*group_cols, workers.c.status)
+        stmt = (select(key.label("k"), label.label("name"), workers.c.status, func.count().label("n"))
+                .select_from(workers).outerjoin(Province, Province.code == workers.c.province_code))
+    stmt = stmt.add_columns(literal(0).label("is_total")).group_by(
+        *({key} if dimension == "tier" else (key, label)), workers.c.status)
+    total = select(literal(None).label("k"), literal(None).label("name"), workers.c.status, func.count(),
+                   literal(1)).select_from(workers).group_by(workers.c.status)
     rows: dict = {}
-    for record in db.session.execute(stmt).all():
-        if dimension == "tier":
-            k, status, n = record
-            name = k
-        else:
-            k, name, status, n = record
+    totals = {s: 0 for s in STATUSES}
+    for k, name, status, n, is_total in db.session.execute(stmt.union_all(total)).all():
+        if is_total:
+            totals[status] = n
+            continue
         row = rows.setdefault(k, Row(k, name or "—", {s: 0 for s in STATUSES}))
         row.counts[status] = row.counts.get(status, 0) + n
     if dimension == "tier":
@@ -187,36 +207,46 @@ def counts_by(programme: Programme, dimension: str, filters: Filters | None = No
         order = {code: i for i, code in enumerate(tier_codes())}
         for row in rows.values():
             row.label = tier_label(row.key)
-        return sorted(rows.values(), key=lambda r: order.get(r.key, 99))
-    return sorted(rows.values(), key=lambda r: (-r.total, str(r.label)))
-
-
-def totals(rows: list[Row], dimension: str) -> dict:
-    """The whole audience's counts from the rows (a worker in two groups counts twice by group)."""
-    out = {s: 0 for s in STATUSES}
-    for row in rows:
-        for status, n in row.counts.items():
-            out[status] += n
-    return out
+        return sorted(rows.values(), key=lambda r: order.get(r.key, 99)), totals
+    return sorted(rows.values(), key=lambda r: (-r.total, str(r.label))), totals
 
 
 def worker_page(programme: Programme, filters: Filters, page: int, per_page: int = 50):
-    """The drill-down: workers with their status, by name, one page. Three
-    queries: the count, the page, then window hours for that page's people only."""
+    """The drill-down: workers with their status, by name, one page. Without a
+    status filter the page is chosen by name first and only its people's
+    statuses and hours are computed; with one, the statuses of all decide."""
     from mentoring.competency.programmes import window_start
     from mentoring.org.services import Page, page_bounds
     page, per_page = page_bounds(page, per_page, default=50, most=200)
-    workers = worker_status_select(programme, filters).subquery()
-    stmt = select(workers)
     if filters.status:
-        stmt = stmt.where(workers.c.status == filters.status)
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar()
-    rows = db.session.execute(stmt.order_by(workers.c.full_name, workers.c.user_id)
-                              .limit(per_page).offset((page - 1) * per_page)).all()
+        workers = worker_status_select(programme, filters).subquery()
+        stmt = select(workers).where(workers.c.status == filters.status)
+        order = (workers.c.full_name, workers.c.user_id)
+    else:
+        workers = audience_select(programme, filters).subquery()
+        stmt = select(workers)
+        order = (workers.c.full_name, workers.c.user_id)
+    stmt = stmt.add_columns(func.count().over().label("total_rows"))
+    rows = db.session.execute(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        total = rows[0].total_rows
+    else:
+        total = db.session.execute(select(func.count()).select_from(
+            stmt.with_only_columns(*[c for c in stmt.selected_columns if c.name != "total_rows"]).subquery())).scalar()
     ids = [r.user_id for r in rows]
+    statuses = {}
+    if ids and not filters.status:
+        statuses = {r.user_id: r for r in db.session.execute(
+            worker_status_select(programme, filters, user_ids=ids)).all()}
     hours = dict(db.session.execute(counted_hours_select(programme, window_start(programme), ids)).all()) \
         if ids else {}
-    items = [WorkerRow(**r._mapping, hours=float(hours.get(r.user_id) or 0)) for r in rows]
+    items = []
+    for r in rows:
+        full = statuses.get(r.user_id, r)
+        items.append(WorkerRow(user_id=r.user_id, full_name=r.full_name, tier_code=r.tier_code,
+                               facility_id=r.facility_id, facility_name=r.facility_name,
+                               province_code=r.province_code, status=full.status, last_expiry=full.last_expiry,
+                               hours=float(hours.get(r.user_id) or 0)))
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 

@@ -49,9 +49,7 @@ def dashboard_page():
     args, errors = _args(DashboardArgs())
     programme = _programme(args["programme"])
     filters = _filters(args)
-    rows = dashboard.counts_by(programme, args["by"], filters)
-    totals = dashboard.totals(rows, args["by"]) if args["by"] != "group" else \
-        dashboard.totals(dashboard.counts_by(programme, "tier", filters), "tier")
+    rows, totals = dashboard.counts_by(programme, args["by"], filters)
     workers = dashboard.worker_page(programme, filters, args["page"])
     chart = {"labels": [str(r.label) for r in rows[:30]],
              "series": [{"status": s, "label": exports.status_label(s), "data": [r.counts[s] for r in rows[:30]]}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, literal, select, union_all
+from sqlalchemy import and_, exists, func, select, union_all
 
 from mentoring import clock
 from mentoring.auth.models import User
@@ -66,19 +66,17 @@ def facilities_select(province_code: int | None = None, today: date | None = Non
     today = today or clock.now().date()
     programme = ehr_programme()
     staff = _staff()
-    if programme is not None:
-        certified = exists().where(Certificate.user_id == staff.c.user_id,
-                                   Certificate.programme_id == programme.id,
-                                   Certificate.revoked_at.is_(None), Certificate.expires_on > today)
-        ready = func.sum(case((certified, 1), else_=0))
-    else:
-        ready = literal(0)
+    # Holders of a live EHR certificate, once (a hash join, not a probe per person).
+    live = (select(Certificate.user_id).where(Certificate.programme_id == (programme.id if programme else -1),
+                                              Certificate.revoked_at.is_(None), Certificate.expires_on > today)
+            .distinct().subquery())
     stmt = (select(EhrRollout.facility_id, Facility.name, Facility.province_code, Province.name,
-                   EhrRollout.go_live_on, func.count(staff.c.user_id), func.coalesce(ready, 0))
+                   EhrRollout.go_live_on, func.count(staff.c.user_id), func.count(live.c.user_id))
             .select_from(EhrRollout)
             .join(Facility, Facility.id == EhrRollout.facility_id)
             .join(Province, Province.code == Facility.province_code)
             .outerjoin(staff, staff.c.rollout_id == EhrRollout.id)
+            .outerjoin(live, live.c.user_id == staff.c.user_id)
             .group_by(EhrRollout.facility_id, Facility.name, Facility.province_code, Province.name,
                       EhrRollout.go_live_on)
             .order_by(EhrRollout.go_live_on, Facility.name))

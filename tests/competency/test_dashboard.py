@@ -34,15 +34,19 @@ def _spread(loaded):
 def test_statuses_by_dimension(loaded):
     group, people, coordinator = _spread(loaded)
     programme = loaded["cme-120h-5y"]
-    by_tier = {r.key: r.counts for r in dashboard.counts_by(programme, "tier")}
+    rows, totals = dashboard.counts_by(programme, "tier")
+    by_tier = {r.key: r.counts for r in rows}
+    assert totals == {"certified": 1, "in_progress": 1, "at_risk": 7, "lapsed": 1}
     assert by_tier["provincial"] == {"certified": 1, "in_progress": 0, "at_risk": 3, "lapsed": 0}
     assert by_tier["district"] == {"certified": 0, "in_progress": 0, "at_risk": 3, "lapsed": 1}
     assert by_tier["commune"] == {"certified": 0, "in_progress": 1, "at_risk": 1, "lapsed": 0}
-    [by_group] = [r for r in dashboard.counts_by(programme, "group") if r.key == group.id]
+    groups, group_totals = dashboard.counts_by(programme, "group")
+    [by_group] = [r for r in groups if r.key == group.id]
+    assert group_totals == totals
     assert by_group.total == 10 and by_group.counts["certified"] == 1
-    province = dashboard.counts_by(programme, "province")
+    province, _ = dashboard.counts_by(programme, "province")
     assert sum(r.total for r in province) == 10 and province[0].label == "Phú Thọ"
-    facilities = dashboard.counts_by(programme, "facility", dashboard.Filters(tier="district"))
+    facilities, _ = dashboard.counts_by(programme, "facility", dashboard.Filters(tier="district"))
     assert [r.total for r in facilities] == [4]
     for worker, status in ((people["provincial"][0], "certified"), (people["district"][0], "lapsed"),
                            (people["commune"][0], "in_progress"), (people["commune"][1], "at_risk")):
@@ -63,6 +67,8 @@ def test_dashboard_page_filters_and_drill_down(client, loaded):
     assert client.get("/competency/dashboard?status=nonsense").status_code == 422
     assert client.get("/competency/dashboard?programme=ehr-ready&by=facility").status_code == 200
     assert client.get("/competency/dashboard?programme=none").status_code == 404
+    beyond = client.get(f"/competency/dashboard?group_id={group.id}&page=99").get_data(as_text=True)
+    assert "(10)" in beyond and "data-user-id=" not in beyond
     # Only the dashboard loads Chart.js.
     assert "chart.umd.min.js" not in client.get("/competency/readiness").get_data(as_text=True)
 
