@@ -24,6 +24,10 @@ def test_caps_sessions_consultations_and_competencies(loaded, sessions_stand_in)
     sessions_stand_in.record(1, district, minutes=60, duration=60)
     progress = programmes.evaluate(district, programme)
     assert progress.hours_counted == 5.0      # 1 h session + 8 h course capped at 4
+    from mentoring.competency import dashboard    # the dashboard's SQL caps the same way
+    in_sql = db.session.execute(dashboard.counted_hours_select(
+        programme, progress.window_start, [district.id])).one()
+    assert in_sql.hours == 5.0
     assert progress.missing == [
         "Cần thêm 5 giờ trong 1 năm gần nhất (đã tính 5/10 giờ).",
         "Cần tham dự thêm 1 buổi sinh hoạt chuyên môn (đã có 1/2).",
