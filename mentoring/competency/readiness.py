@@ -70,15 +70,18 @@ def facilities_select(province_code: int | None = None, today: date | None = Non
     live = (select(Certificate.user_id).where(Certificate.programme_id == (programme.id if programme else -1),
                                               Certificate.revoked_at.is_(None), Certificate.expires_on > today)
             .distinct().subquery())
+    # Count per roll-out on integers first, then attach names: grouping the
+    # 50,000 staff rows by facility and province names spilled its sort to disk.
+    counts = (select(staff.c.rollout_id, func.count(staff.c.user_id).label("staff"),
+                     func.count(live.c.user_id).label("ready"))
+              .select_from(staff).outerjoin(live, live.c.user_id == staff.c.user_id)
+              .group_by(staff.c.rollout_id).subquery())
     stmt = (select(EhrRollout.facility_id, Facility.name, Facility.province_code, Province.name,
-                   EhrRollout.go_live_on, func.count(staff.c.user_id), func.count(live.c.user_id))
+                   EhrRollout.go_live_on, func.coalesce(counts.c.staff, 0), func.coalesce(counts.c.ready, 0))
             .select_from(EhrRollout)
             .join(Facility, Facility.id == EhrRollout.facility_id)
             .join(Province, Province.code == Facility.province_code)
-            .outerjoin(staff, staff.c.rollout_id == EhrRollout.id)
-            .outerjoin(live, live.c.user_id == staff.c.user_id)
-            .group_by(EhrRollout.facility_id, Facility.name, Facility.province_code, Province.name,
-                      EhrRollout.go_live_on)
+            .outerjoin(counts, counts.c.rollout_id == EhrRollout.id)
             .order_by(EhrRollout.go_live_on, Facility.name))
     if province_code:
         stmt = stmt.where(Facility.province_code == province_code)
