@@ -5,12 +5,13 @@ from flask import request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from mentoring.api.core import ErrorSchema
+from mentoring.api.core import ErrorSchema, page_body, page_schema
 from mentoring.auth import policy
 from mentoring.competency import programmes, services
 from mentoring.competency.schemas import (AssessmentInSchema, AssessmentSchema, CertificateSchema,
                                           CourseDecisionSchema, CourseInSchema, CourseSchema, ProgressSchema,
-                                          PublicCertificateSchema, ReasonSchema, ReissueResultSchema, ReissueSchema)
+                                          FacilityReadinessSchema, PublicCertificateSchema, ReasonSchema,
+                                          ReissueResultSchema, ReissueSchema, RolloutInSchema, RolloutListArgs)
 from mentoring.competency.views import VERIFY_LIMIT, public_view
 from mentoring.errors import NotFound
 from mentoring.extensions import db, limiter
@@ -133,3 +134,43 @@ def reissue(body, user_id: int):
     cert = services.reissue_decision(worker, programme, current_user, body["reason"])
     db.session.commit()
     return {"issued": cert is not None, "certificate": cert}
+
+
+RolloutPageSchema = page_schema(FacilityReadinessSchema, "FacilityReadinessPage")
+
+
+@blp.route("/ehr-rollouts", methods=["GET"])
+@blp.arguments(RolloutListArgs, location="query")
+@blp.response(200, RolloutPageSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+@login_required
+def list_rollouts(args):
+    """Facilities with a planned go-live: staff who must be ready, how many are certified, the state."""
+    from mentoring.competency import readiness
+    from mentoring.org.services import paginate_list
+    policy.require(current_user, "competency.readiness")
+    rows = readiness.facilities(args["province_code"])
+    return page_body(paginate_list(rows, args["page"], args["per_page"]))
+
+
+@blp.route("/ehr-rollouts", methods=["POST"])
+@blp.arguments(RolloutInSchema)
+@blp.response(200, FacilityReadinessSchema)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema, description="Bad date, or staff who are not active health workers")
+@login_required
+def plan_rollout(body):
+    """Plan or move a facility's go-live; staff_ids names who must be ready ([] = the default)."""
+    from mentoring.competency import readiness
+    from mentoring.org.models import Facility
+    policy.require(current_user, "competency.readiness")
+    facility = db.session.get(Facility, body["facility_id"])
+    if facility is None:
+        raise NotFound(fields={"facility_id": "unknown facility"})
+    readiness.set_go_live(facility, body["go_live_on"], current_user, body["note"], body["staff_ids"])
+    db.session.commit()
+    return next(r for r in readiness.facilities(facility.province_code) if r.facility_id == facility.id)

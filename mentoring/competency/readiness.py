@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select, union_all
+from sqlalchemy import and_, delete, exists, func, select, union_all
 
 from mentoring import clock
 from mentoring.auth.models import User
@@ -121,7 +121,14 @@ def summarise(rows: list[FacilityReadiness]) -> tuple[Summary, list[Summary]]:
     return nation, sorted(provinces.values(), key=lambda s: (-(s.counts["late"] + s.counts["at_risk"]), s.label))
 
 
-def set_go_live(facility: Facility, go_live_on: date, by, note: str | None = None) -> EhrRollout:
+MAX_NAMED_STAFF = 500
+
+
+def set_go_live(facility: Facility, go_live_on: date, by, note: str | None = None,
+                staff_ids: list[int] | None = None) -> EhrRollout:
+    """Plan (or move) a facility's go-live. staff_ids names who must be ready;
+    an empty list goes back to the default (the facility's active health
+    workers); None leaves the named staff as they are."""
     if not isinstance(go_live_on, date):
         raise ValidationFailed(_("Please correct the marked fields."), fields={"go_live_on": _("Enter a date.")})
     note = (note or "").strip()
@@ -133,10 +140,29 @@ def set_go_live(facility: Facility, go_live_on: date, by, note: str | None = Non
     if rollout is None:
         rollout = EhrRollout(facility_id=facility.id)
         db.session.add(rollout)
+    if staff_ids is not None:
+        _check_staff(staff_ids)
     rollout.go_live_on, rollout.note = go_live_on, note or None
     rollout.updated_by_id, rollout.updated_at = by.id if by else None, clock.now()
     db.session.flush()
+    if staff_ids is not None:
+        db.session.execute(delete(EhrRolloutStaff).where(EhrRolloutStaff.rollout_id == rollout.id))
+        db.session.add_all([EhrRolloutStaff(rollout_id=rollout.id, user_id=uid) for uid in sorted(set(staff_ids))])
+        db.session.flush()
     return rollout
+
+
+def _check_staff(staff_ids: list[int]) -> None:
+    wanted = set(staff_ids)
+    if len(wanted) > MAX_NAMED_STAFF:
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"staff_ids": _("At most %(n)d people.", n=MAX_NAMED_STAFF)})
+    found = set(db.session.execute(select(User.id).where(User.id.in_(wanted), User.role == "worker",
+                                                         User.active.is_(True))).scalars()) if wanted else set()
+    unknown = sorted(wanted - found)
+    if unknown:
+        raise ValidationFailed(_("Please correct the marked fields."), fields={
+            "staff_ids": _("These are not active health workers: %(ids)s.", ids=", ".join(map(str, unknown)))})
 
 
 def facilities_at_risk(today: date | None = None) -> int:

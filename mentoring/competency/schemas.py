@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from mentoring import clock
-from mentoring.bounds import Id, Page
+from mentoring.bounds import Id, Page, PerPage
 from mentoring.competency.dashboard import DIMENSIONS, STATUSES
 
 _ERR = {"required": _l("This field is required."), "invalid": _l("Not a valid value."),
@@ -79,6 +79,33 @@ class DashboardArgs(_Blank):
 
 class ReadinessArgs(_Blank):
     province_code = Id(load_default=None)
+
+
+class RolloutListArgs(_Blank):
+    province_code = Id(load_default=None)
+    page = Page()
+    per_page = PerPage()
+
+
+class RolloutInSchema(_Blank):
+    facility_id = Id(required=True, error_messages=_ERR)
+    go_live_on = fields.Date(required=True, error_messages=_DATE)
+    note = fields.String(load_default="", validate=_length(500))
+    staff_ids = fields.List(Id(), load_default=None, allow_none=True,
+                            validate=validate.Length(max=500, error=_l("At most {max} people.")),
+                            metadata={"description": "who must be ready; [] = the facility's active health workers"})
+
+
+class FacilityReadinessSchema(Schema):
+    id = fields.Function(lambda r: r.facility_id, metadata={"description": "the facility's id"})
+    facility_id = fields.Integer()
+    name = fields.String()
+    province_code = fields.Integer()
+    province_name = fields.String()
+    go_live_on = fields.Date()
+    staff = fields.Integer()
+    ready = fields.Integer()
+    state = fields.String()
 
 
 # --- out ---------------------------------------------------------------------

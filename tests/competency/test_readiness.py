@@ -82,3 +82,29 @@ def test_readiness_page(client, loaded):
     client.post("/logout")
     login(client, people["commune"][0])
     assert client.get("/competency/readiness").status_code == 403
+
+
+def test_rollout_api_names_the_staff(client, loaded):
+    from tests.factories import token_headers
+    group, people = gen_group()
+    coordinator = gen_user("coordinator")
+    headers = token_headers(coordinator)
+    centre = people["district"][0].facility
+    day = (clock.now().date() + timedelta(days=40)).isoformat()
+    r = client.post("/api/v1/ehr-rollouts", json={"facility_id": centre.id, "go_live_on": day}, headers=headers)
+    assert r.status_code == 200 and (r.get_json()["staff"], r.get_json()["state"]) == (4, "on_track")
+    named = [people["district"][0].id, people["district"][1].id]
+    r = client.post("/api/v1/ehr-rollouts", json={"facility_id": centre.id, "go_live_on": day,
+                                                  "staff_ids": named}, headers=headers)
+    assert r.get_json()["staff"] == 2
+    r = client.post("/api/v1/ehr-rollouts", json={"facility_id": centre.id, "go_live_on": day,
+                                                  "staff_ids": [coordinator.id]}, headers=headers)
+    assert r.status_code == 422
+    assert r.get_json()["error"]["fields"]["staff_ids"] == [
+        f"Những người sau không phải nhân viên y tế đang hoạt động: {coordinator.id}."]
+    r = client.post("/api/v1/ehr-rollouts", json={"facility_id": centre.id, "go_live_on": day, "staff_ids": []},
+                    headers=headers)
+    assert r.get_json()["staff"] == 4
+    page = client.get("/api/v1/ehr-rollouts", headers=headers).get_json()
+    assert page["total"] == 1 and page["items"][0]["facility_id"] == centre.id
+    assert client.get("/api/v1/ehr-rollouts", headers=token_headers(people["district"][0])).status_code == 403
