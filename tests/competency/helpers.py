@@ -1,10 +1,11 @@
 """Builders for competency tests, and a stand-in for the sessions domain.
 
-The sessions domain is built in parallel and is not in this branch, so the
-ledger's session sources are tested against `SessionsStandIn`: a small fake
-module registered in sys.modules as mentoring.sessions.services, with the
-functions and dataclasses of CONTRACTS.md. The lead runs the real one after
-merging."""
+`SessionsStandIn` is a small fake registered in sys.modules as
+mentoring.sessions.services, with the functions and dataclasses of
+CONTRACTS.md. It was written while the sessions domain was built in
+parallel; it stays for the ledger's edge cases that are long to build with
+real sessions (a duration corrected, a session withdrawn, a missed signal).
+test_sessions_integration.py and test_end_to_end.py use the real domain."""
 import io
 import sys
 import types

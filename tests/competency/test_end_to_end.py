@@ -1,5 +1,6 @@
 """The issue's "done when", through the HTTP doors on the demo: for
-commune@demo.test, attended sessions (the sessions stand-in) and an approved
+commune@demo.test, attended sessions (the real sessions domain: scheduled,
+register taken, marked held by the doctor) and an approved
 outside course add up on the progress page; the last missing requirement
 met issues a certificate at once; its PDF has the Vietnamese; the public
 page verifies it; coordinator@demo.test sees the worker move from in
@@ -50,34 +51,54 @@ def _status_in_dashboard(coordinator, user_id: int) -> str:
     return re.search(rf'data-user-id="{user_id}" data-status="(\w+)"', page).group(1)
 
 
-def test_done_when(app, sessions_stand_in):
+def _held_session(doctor, group_id: int, title: str, minutes: int, attended: list[tuple[int, bool]]) -> int:
+    """The doctor schedules a session, takes the register after it and marks it held."""
+    starts = (clock.now() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    r = doctor.post("/api/v1/sessions", json={"group_id": group_id, "title": title, "starts_at": starts.isoformat(),
+                                              "duration_minutes": minutes,
+                                              "video_url": "https://meet.example.org/giao-ban"})
+    assert r.status_code == 201, r.get_json()
+    session_id = r.get_json()["id"]
+    clock.freeze(starts + timedelta(minutes=minutes + 5))
+    for user_id, was_there in attended:
+        r = doctor.post(f"/api/v1/sessions/{session_id}/attendance", json={"user_id": user_id, "attended": was_there})
+        assert r.status_code in (200, 201), r.get_json()
+    assert doctor.post(f"/sessions/{session_id}/held").status_code == 302
+    return session_id
+
+
+def test_done_when(app):
     seed()
     db.session.commit()
     commune, coordinator_user = _user("commune@demo.test"), _user("coordinator@demo.test")
-    worker, coordinator = As(app, commune), As(app, coordinator_user)
+    doctor_user = _user("doctor@demo.test")
+    from mentoring.demo import GROUP_A
+    from mentoring.org.models import MentoringGroup
+    group_a = db.session.execute(select(MentoringGroup).where(MentoringGroup.name == GROUP_A)).scalar_one()
+    worker, coordinator, doctor = As(app, commune), As(app, coordinator_user), As(app, doctor_user)
 
-    # The demo: a valid certificate whose code is in their progress, and 90 of 120 hours.
+    # The demo: a valid certificate whose code is in their progress, and 91 of 120 hours
+    # (two approved courses and a teaching session of the sessions demo).
     progress = worker.get(f"/api/v1/workers/{commune.id}/progress").get_json()
     [demo_cert] = [c for c in progress["certificates"] if c["status"] == "valid"]
     assert demo_cert["pdf_url"] == f"/certificates/{demo_cert['code']}/pdf"
     page = worker.get("/progress").get_data(as_text=True)
-    assert _hours(page) == "90"
-    assert "Cần thêm 30 giờ trong 5 năm gần nhất (đã tính 90/120 giờ)." in page
+    assert _hours(page) == "91"
+    assert "Cần thêm 29 giờ trong 5 năm gần nhất (đã tính 91/120 giờ)." in page
     assert _status_in_dashboard(coordinator, commune.id) == "in_progress"
 
-    # Two teaching sessions attended (and one left early, which does not count).
-    sessions_stand_in.record(501, commune, minutes=118, duration=120, title="Quản lý tăng huyết áp")
-    sessions_stand_in.record(502, commune, minutes=20, duration=60, title="Hen phế quản")
-    sessions_stand_in.record(503, commune, minutes=90, duration=90, title="Sàng lọc trầm cảm")
-    db.session.commit()
+    # Two teaching sessions attended, one missed: 2 h + 1.5 h.
+    _held_session(doctor, group_a.id, "Quản lý tăng huyết áp", 120, [(commune.id, True)])
+    _held_session(doctor, group_a.id, "Hen phế quản", 60, [(commune.id, False)])
+    _held_session(doctor, group_a.id, "Sàng lọc trầm cảm", 90, [(commune.id, True)])
     page = worker.get("/progress").get_data(as_text=True)
-    assert _hours(page) == "93,5" and "Quản lý tăng huyết áp" in page and "Hen phế quản" not in page
+    assert _hours(page) == "94,5" and "Quản lý tăng huyết áp" in page and "Hen phế quản" not in page
 
-    # An outside course with its certificate, approved by the coordinator: the last 26.5 hours.
+    # An outside course with its certificate, approved by the coordinator: the last 25.5 hours.
     ended = clock.now().date() - timedelta(days=2)
     r = worker.post("/progress/courses", data={
         "title": "Xử trí lồng ghép bệnh trẻ em (IMCI)", "provider": "Bệnh viện Nhi Trung ương",
-        "started_on": (ended - timedelta(days=3)).isoformat(), "ended_on": ended.isoformat(), "hours": "26.5",
+        "started_on": (ended - timedelta(days=3)).isoformat(), "ended_on": ended.isoformat(), "hours": "25.5",
         "file": (io.BytesIO(gen_pdf("Certificate of completion: IMCI")), "chung-nhan.pdf")},
         content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
