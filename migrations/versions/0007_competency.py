@@ -18,7 +18,7 @@ renewal warnings the scheduler claims (ix_..._due). ehr_rollouts and
 ehr_rollout_staff plan each facility's switch to the electronic record.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-23
 """
 from alembic import op
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
