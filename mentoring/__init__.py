@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, g, has_app_context, has_request_context, request
 
 from mentoring import config as config_module
-from mentoring.bounds import IdConverter, refuse_nul_in_request
+from mentoring.bounds import IdConverter, limit_body, refuse_nul_in_request
 from mentoring.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 DOMAINS = ("auth", "org", "audit", "notifications", "cases", "chat", "sessions", "competency")
@@ -38,6 +38,8 @@ def create_app(config: dict | type | None = None) -> Flask:
     from mentoring import errors_http, templating
     errors_http.register(app)
     templating.register(app)
+    # The body limit goes before every other hook (CSRF reads the form).
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_body)
     app.before_request(refuse_nul_in_request)
     app.after_request(_security_headers)
     return app
@@ -108,7 +110,9 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(app, message_queue=app.config.get("REDIS_URL"), async_mode="threading",
                       channel=app.config.get("MENTORING_SOCKETIO_CHANNEL") or "flask-socketio",
                       cors_allowed_origins=app.config.get("MENTORING_SOCKET_ORIGINS", []) or None,
-                      manage_session=False)
+                      manage_session=False,
+                      # A socket packet is a chat event, never a file: the HTTP body limit.
+                      max_http_buffer_size=app.config.get("MENTORING_MAX_BODY", 512 * 1024))
 
     from mentoring.api.core import make_api
     app.extensions["mentoring_api"] = make_api(app)

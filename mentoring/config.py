@@ -31,7 +31,10 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)
     WTF_CSRF_TIME_LIMIT = None  # a nurse may leave a form open for hours on a slow link
 
-    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024   # a request carrying a file (mentoring.bounds.accepts_upload)
+    MENTORING_MAX_BODY = 512 * 1024          # any other request
+    # The mail job gives up on an e-mail after this many failed tries (kept with its error).
+    MENTORING_MAIL_MAX_ATTEMPTS = 5
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "UTC"

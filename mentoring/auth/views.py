@@ -23,8 +23,11 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local paths: never bounce a user to another site after login.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Only local paths: never bounce a user to another site after login. A
+    # control character (CR/LF cannot go in a Location header) or a backslash
+    # (browsers read "/\\host" as "//host") makes it no local path.
+    if target and target.startswith("/") and not target.startswith("//") and target.isprintable() \
+            and "\\" not in target and not urlsplit(target).netloc:
         return target
     return url_for("main.home")
 

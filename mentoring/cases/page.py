@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from mentoring import clock, uploads
 from mentoring.auth import policy
-from mentoring.bounds import id_arg
+from mentoring.bounds import accepts_upload, id_arg
 from mentoring.cases import attachments, icd, ncd, outcomes, queries, services
 from mentoring.cases.models import CaseAttachment
 from mentoring.cases.views import bp, case_or_404
@@ -188,6 +188,7 @@ def review(case_id: int):
 
 @bp.route("/<int:case_id>/attachments", methods=["POST"])
 @login_required
+@accepts_upload
 def attach(case_id: int):
     case = case_or_404(case_id)
     _require("case.attach", case)

@@ -327,14 +327,14 @@ class CaseListArgs(Schema):
 
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     urgency = fields.String(load_default=None, validate=validate.OneOf(URGENCIES))
-    icd10 = fields.String(load_default=None)
-    chapter = fields.String(load_default=None)
+    icd10 = fields.String(load_default=None, validate=_max(10))
+    chapter = fields.String(load_default=None, validate=_max(10))
     facility_id = Id(load_default=None)
     province_code = Id(load_default=None)
     group_id = Id(load_default=None)
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
-    q = fields.String(load_default=None)
+    q = fields.String(load_default=None, validate=_max(200))
     page = Page()
     per_page = PerPage()
 

@@ -11,6 +11,7 @@ from mentoring.chat import services
 from mentoring.chat.schemas import (AckStatusSchema, DirectRoomSchema, HistoryArgs, ImageFormSchema,
                                     MessageSchema, PostMessageSchema, RoomSchema)
 from mentoring.errors import NotFound, ValidationFailed
+from mentoring.bounds import accepts_upload
 from mentoring.extensions import db
 
 blp = Blueprint("chat_api", __name__, url_prefix="/api/v1", description="Chat rooms and messages")
@@ -90,6 +91,7 @@ def post_message(body, room_id: int):
 @blp.alt_response(415, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 @login_required
+@accepts_upload
 def post_image(form, room_id: int):
     """Multipart: `file` (JPEG, PNG or WebP, up to 10 MB), optional `body` (a caption) and
     `client_id` (a resend returns the same message). Broadcast like any message."""

@@ -19,6 +19,7 @@ from mentoring.competency.models import LEVELS
 from mentoring.competency.schemas import AssessmentInSchema, CourseInSchema, ReasonSchema, ReissueSchema
 from mentoring.errors import NotFound, ServiceError
 from mentoring.extensions import db, limiter
+from mentoring.bounds import accepts_upload
 from mentoring.forms import FormResult, parse_form
 
 bp = Blueprint("competency", __name__)
@@ -91,6 +92,7 @@ def assess(user_id: int):
 
 @bp.route("/progress/courses", methods=["POST"])
 @login_required
+@accepts_upload
 def submit_course():
     if not policy.allowed(current_user, "competency.course.submit"):
         abort(403)
