@@ -14,6 +14,7 @@ from mentoring.extensions import db, limiter
 from mentoring.forms import FormResult, parse_form
 from mentoring.org import services as org_services
 from mentoring.org.models import Facility
+from mentoring.search import ESCAPE, containing
 
 bp = Blueprint("auth", __name__)
 
@@ -123,8 +124,8 @@ def admin_users():
     q = request.args.get("q", "").strip()
     stmt = select(User)
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(User.email.ilike(like) | User.full_name.ilike(like))
+        like = containing(q.lower())
+        stmt = stmt.where(User.email.ilike(like, escape=ESCAPE) | User.full_name.ilike(like, escape=ESCAPE))
     page = org_services.paginate(stmt.order_by(User.email), request.args.get("page", 1, type=int), 50)
     return render_template("auth/admin_users.html", page=page, q=q)
 
