@@ -273,16 +273,46 @@ def check_identifiers(room: ChatRoom, body: str) -> None:
         raise ValidationFailed(message, {"body": message})
 
 
+# Characters that end a sentence or close a quote or bracket around a link
+# rather than belong to it: "xem (https://a.vn/b)." links https://a.vn/b.
+_TRAILING = frozenset(".,;:!?'\")]}>»”’…")
+_OPENER = {")": "(", "]": "[", "}": "{"}
+
+
+def _link_end(url: str) -> int:
+    """Where the link stops: trailing punctuation and closing quotes stay
+    outside; a closing bracket stays inside only when the link opened it
+    (https://vi.wikipedia.org/wiki/Sốt_(bệnh)). One pass from the end."""
+    opened = {opener: url.count(opener) for opener in "([{"}
+    closed = {closer: url.count(closer) for closer in _OPENER}
+    end, keep = len(url), url.index("//") + 3   # never cut into the scheme and host's first letter
+    while end > keep:
+        char = url[end - 1]
+        if char in _OPENER:
+            if closed[char] <= opened[_OPENER[char]]:
+                break
+            closed[char] -= 1
+        elif char not in _TRAILING:
+            break
+        end -= 1
+    return end
+
+
 def render_body(body: str) -> str:
-    """Escaped text with links made clickable and line breaks kept; nh3 has the last word."""
-    def link(match):
+    """Escaped text with links made clickable and line breaks kept; nh3 has
+    the last word. Links are found in the text as typed, then every piece is
+    escaped: found in escaped text, a closing quote ("&#34;") became part of
+    the link."""
+    parts, at = [], 0
+    for match in _URL.finditer(body):
         url = match.group(0)
-        trail = ""
-        while url and url[-1] in ".,;:!?)":
-            trail = url[-1] + trail
-            url = url[:-1]
-        return f'<a href="{url}" target="_blank">{url}</a>{trail}'
-    html = _URL.sub(link, str(escape(body))).replace("\n", "<br>")
+        end = _link_end(url)
+        url, trail = url[:end], url[end:]
+        parts += [str(escape(body[at:match.start()])),
+                  f'<a href="{escape(url)}" target="_blank">{escape(url)}</a>', str(escape(trail))]
+        at = match.end()
+    parts.append(str(escape(body[at:])))
+    html = "".join(parts).replace("\n", "<br>")
     return nh3.clean(html, tags={"a", "br"}, attributes={"a": {"href", "target"}},
                      link_rel="noopener noreferrer nofollow", url_schemes={"http", "https"})
 
