@@ -158,6 +158,18 @@ def refuse_nul_in_request() -> None:
         refuse_bad_text(parsed_json())
 
 
+def local_path(target: str | None) -> str | None:
+    """A `next` that is a path on this site, or None. A control character
+    (CR/LF cannot go in a Location header: a ValueError, so a 500) or a
+    backslash (browsers read "/\\host" as "//host") makes it no local path."""
+    from urllib.parse import urlsplit
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if not target.isprintable() or "\\" in target or urlsplit(target).netloc:
+        return None
+    return target
+
+
 def id_arg(value) -> int:
     """type= for request.args/form.get: an id the database can hold, else the
     default (werkzeug treats the ValueError as "absent")."""

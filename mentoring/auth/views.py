@@ -1,6 +1,4 @@
 """Login, logout, the account page and the admin's account pages."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -9,6 +7,7 @@ from sqlalchemy import select
 from mentoring.auth import policy, services
 from mentoring.auth.models import User
 from mentoring.auth.schemas import LoginFormSchema, PasswordChangeSchema, PreferencesSchema, UserFormSchema
+from mentoring.bounds import local_path
 from mentoring.errors import ServiceError
 from mentoring.extensions import db, limiter
 from mentoring.forms import FormResult, parse_form
@@ -24,13 +23,8 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local paths: never bounce a user to another site after login. A
-    # control character (CR/LF cannot go in a Location header) or a backslash
-    # (browsers read "/\\host" as "//host") makes it no local path.
-    if target and target.startswith("/") and not target.startswith("//") and target.isprintable() \
-            and "\\" not in target and not urlsplit(target).netloc:
-        return target
-    return url_for("main.home")
+    # Only local paths: never bounce a user to another site after login.
+    return local_path(target) or url_for("main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

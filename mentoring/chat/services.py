@@ -252,6 +252,10 @@ def rooms_for(user) -> list[RoomSummary]:
 def clean_body(raw) -> str:
     if not isinstance(raw, str):
         raise ValidationFailed(_l("Please write a message."), {"body": _l("Please write a message.")})
+    if len(raw) > 2 * MAX_BODY:
+        # Length first, before any pattern: a padded body may shrink, a huge one is refused unread.
+        msg = _l("A message can be at most %(n)s characters.", n=MAX_BODY)
+        raise ValidationFailed(msg, {"body": msg})
     body = _CONTROL.sub("", raw.replace("\r\n", "\n")).strip()
     if not body:
         raise ValidationFailed(_l("Please write a message."), {"body": _l("Please write a message.")})

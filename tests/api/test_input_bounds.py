@@ -242,6 +242,8 @@ def test_a_control_character_in_next_is_a_safe_local_redirect(app, client, targe
     client.post("/logout")
     r = client.post("/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD})
     assert r.status_code == 302 and _local(r.headers["Location"]), r.headers["Location"]
+    r = client.post("/notifications/read", data={"next": target, "id": ["²", "7" * 30]})
+    assert r.status_code == 302 and r.headers["Location"] == "/notifications"
 
 
 @pytest.mark.once
