@@ -108,6 +108,12 @@ def register(app) -> None:
             db.session.rollback()
         except Exception:  # the connection is gone; the pool discards it
             log.debug("rollback after a lost connection failed", exc_info=True)
+        # The page is drawn as for a visitor: loading the signed-in user (and
+        # the bell's count) would ask the absent database again, and an error
+        # inside this handler would be a bare 500.
+        from flask import g
+        from flask_login import AnonymousUserMixin
+        g._login_user = AnonymousUserMixin()
         return error_response(503, headers={"Retry-After": str(RETRY_AFTER)})
 
     @app.errorhandler(Exception)

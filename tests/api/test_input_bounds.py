@@ -264,6 +264,13 @@ def test_an_unreachable_database_is_a_503_with_retry_after(app, tmp_path):
     r = client.post("/login", data={"email": "a@b.vn", "password": "x"})
     assert r.status_code == 503 and r.headers["Retry-After"] == "30"
     assert "Hệ thống tạm thời gián đoạn" in r.get_data(as_text=True)
+    with client.session_transaction() as cookie:   # someone signed in before the database went away
+        cookie["_user_id"] = "1:1"
+        cookie["_fresh"] = True
+    for url in ("/", "/cases", "/api/v1/me"):
+        r = client.get(url)
+        assert r.status_code == 503 and r.headers["Retry-After"] == "30", url
+    assert "Hệ thống tạm thời gián đoạn" in client.get("/cases").get_data(as_text=True)
     r = client.get("/healthz")
     assert r.status_code == 503 and r.headers["Retry-After"] == "30"
     assert r.get_json() == {"status": "unavailable", "down": ["database"], "checks": {"database": "down"}}
