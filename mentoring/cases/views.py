@@ -168,7 +168,6 @@ def _flash_sent(case, draft: bool) -> None:
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
 @login_required
-@accepts_upload
 def edit(case_id: int):
     case = case_or_404(case_id)
     if not policy.allowed(current_user, "case.own", case):

@@ -139,6 +139,21 @@ def test_a_megabyte_in_any_socket_event_is_an_error_ack(app, scanned):
     assert scanned["chars"] == 0
 
 
+def test_every_view_that_reads_a_file_takes_the_upload_limit(app):
+    """A view reading request.files without @accepts_upload would refuse
+    every photo over MENTORING_MAX_BODY; one marked without reading a file
+    would let a large body through."""
+    import inspect
+    reads, marked = set(), set()
+    for endpoint, view in app.view_functions.items():
+        source = inspect.getsource(inspect.unwrap(view)) if not endpoint.endswith("static") else ""
+        if "request.files" in source:
+            reads.add(endpoint)
+        if getattr(view, "accepts_upload", False):
+            marked.add(endpoint)
+    assert len(reads) >= 6 and reads == marked
+
+
 def test_every_documented_text_field_is_bounded_at_the_schema(app):
     """A text field without maxLength in the OpenAPI document has no Length
     bound in its schema: only the door's limit would stand between it and
