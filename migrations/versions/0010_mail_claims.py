@@ -4,7 +4,7 @@ queue (email_pending false) instead of blocking or re-sending the others.
 
 Reviewed by hand: three nullable or defaulted columns, nothing rewritten.
 
-Revision ID: 0010_mail_claims
+Revision ID: 0010
 Revises: 0007
 Create Date: 2026-11-23
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_mail_claims'
+revision = '0010'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
