@@ -52,6 +52,10 @@ class Config:
     MENTORING_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     MENTORING_TOKEN_LIFETIME_HOURS = 24 * 30
     MENTORING_MIN_PASSWORD_LENGTH = 10
+    # Every open socket is re-checked this often (a token that expired, a
+    # membership that ended while nobody announced it); changes that are
+    # announced (logout, deactivation, leaving a group) act at once.
+    MENTORING_SOCKET_RECHECK_SECONDS = 180
     MENTORING_PASSWORD_HASH_METHOD = "scrypt"
     # The 1-4-4-2 model says "at least": these are minimums for a complete group.
     MENTORING_GROUP_MINIMUM = {"provincial": 4, "district": 4, "commune": 2}

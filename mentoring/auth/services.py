@@ -170,6 +170,8 @@ def update_user(user: User, **changes) -> User:
     if not user.language:
         user.language = "vi"
     db.session.flush()
+    if {"role", "tier_code", "facility_id"} & set(changes):
+        _recheck_sockets(user)  # what they may read can change with them
     return user
 
 
@@ -188,12 +190,33 @@ def set_preferences(user: User, *, language: str, timezone: str) -> User:
 
 def deactivate_user(user: User) -> None:
     user.active = False
-    user.auth_version += 1  # ends their open sessions
+    end_sessions(user)
+    revoke_tokens(user)
+
+
+def end_sessions(user: User) -> None:
+    """Every login cookie (session and remember-me) of this person stops
+    working: they carry the version in their id (User.get_id), and the
+    version moves on. Open sockets opened with such a cookie are dropped
+    once the change is committed."""
+    user.auth_version += 1
+    db.session.flush()
+    _recheck_sockets(user)
+
+
+def revoke_tokens(user: User) -> None:
+    """Every bearer token of this person stops working (and its sockets close)."""
     now = clock.now()
     for token in db.session.execute(
             select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars():
         token.revoked_at = now
     db.session.flush()
+    _recheck_sockets(user)
+
+
+def _recheck_sockets(user: User) -> None:
+    from mentoring.realtime import recheck_after_commit
+    recheck_after_commit(user.id)
 
 
 def reactivate_user(user: User) -> None:
@@ -228,8 +251,10 @@ def set_password(user: User, new: str, field: str = "password") -> None:
     if weak:
         raise ValidationFailed(_("Please correct the marked fields."), fields={field: weak})
     user.password_hash = _hash(new)
-    user.auth_version += 1  # other devices must log in again
-    db.session.flush()
+    # Other devices must log in again: their cookies and their tokens end.
+    # The door that changed it logs its own device in again.
+    end_sessions(user)
+    revoke_tokens(user)
 
 
 def load_user_from_session_id(session_id: str) -> User | None:
@@ -245,14 +270,14 @@ def load_user_from_session_id(session_id: str) -> User | None:
 
 # --- API tokens -------------------------------------------------------------
 
-def _hash_token(raw: str) -> str:
+def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def issue_token(user: User) -> tuple[str, ApiToken]:
     raw = secrets.token_urlsafe(32)
     hours = current_app.config["MENTORING_TOKEN_LIFETIME_HOURS"]
-    token = ApiToken(user_id=user.id, token_hash=_hash_token(raw), created_at=clock.now(),
+    token = ApiToken(user_id=user.id, token_hash=token_hash(raw), created_at=clock.now(),
                      expires_at=clock.now() + timedelta(hours=hours))
     db.session.add(token)
     db.session.flush()
@@ -263,7 +288,7 @@ def user_for_token(raw: str) -> User | None:
     if not raw:
         return None
     token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _hash_token(raw))).scalar_one_or_none()
+        select(ApiToken).where(ApiToken.token_hash == token_hash(raw))).scalar_one_or_none()
     now = clock.now()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
@@ -274,9 +299,29 @@ def user_for_token(raw: str) -> User | None:
 
 def revoke_token(raw: str) -> bool:
     token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _hash_token(raw))).scalar_one_or_none()
+        select(ApiToken).where(ApiToken.token_hash == token_hash(raw))).scalar_one_or_none()
     if token is None or token.revoked_at is not None:
         return False
     token.revoked_at = clock.now()
     db.session.flush()
+    _recheck_sockets(token.user)
     return True
+
+
+def user_for_credential(user_id: int, kind: str, value) -> User | None:
+    """The user behind an open socket if what it logged in with still holds:
+    ("session", auth_version) for a login cookie, ("token", sha256) for a
+    bearer token. None once logged out, deactivated, revoked or expired."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    if kind == "session":
+        return user if user.auth_version == value else None
+    if kind == "token":
+        token = db.session.execute(
+            select(ApiToken).where(ApiToken.token_hash == value)).scalar_one_or_none()
+        if token is None or token.user_id != user_id or token.revoked_at is not None \
+                or token.expires_at <= clock.now():
+            return None
+        return user
+    return None

@@ -52,6 +52,13 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Logging out ends every login cookie of this person, not only the one in
+    # this browser: a copied session or remember-me cookie must not outlive
+    # the "Log out" the person pressed (bearer tokens are devices of their
+    # own, logged out by DELETE /api/v1/auth/token).
+    if current_user.is_authenticated:
+        services.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 
@@ -86,7 +93,10 @@ def account():
                 password_form.errors.update(err.fields)
             else:
                 db.session.commit()
-                login_user(current_user._get_current_object())  # keep this device logged in
+                # Keep this device logged in, with a new cookie of the new
+                # version (and a new remember-me cookie if it had one).
+                remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+                login_user(current_user._get_current_object(), remember=remembered)
                 flash(_("Your password was changed. Other devices must log in again."), "success")
                 return redirect(url_for("auth.account"))
         password_form.values = {}
