@@ -33,6 +33,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     _secret_key(app)
 
     _init_extensions(app)
+    _trust_proxies(app)
     _register_blueprints(app)
     _register_cli(app)
     from mentoring import errors_http, templating
@@ -41,6 +42,15 @@ def create_app(config: dict | type | None = None) -> Flask:
     app.before_request(refuse_nul_in_request)
     app.after_request(_security_headers)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client's address (and scheme) from X-Forwarded-For/-Proto
+    only through as many proxies as the operator says stand in front."""
+    proxies = int(app.config.get("MENTORING_TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _security_headers(response):

@@ -49,9 +49,18 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
 
     MENTORING_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    # Failed logins (form and token route together): per account and address,
+    # and a looser ceiling per address (a station router hides a whole team).
     MENTORING_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    MENTORING_LOGIN_ADDRESS_RATE_LIMIT = "50 per minute;300 per hour"
+    # How many reverse proxies (nginx) stand in front and append to
+    # X-Forwarded-For. 0: the header is ignored (anyone can send it).
+    MENTORING_TRUSTED_PROXIES = 0
     MENTORING_TOKEN_LIFETIME_HOURS = 24 * 30
     MENTORING_MIN_PASSWORD_LENGTH = 10
+    # zxcvbn's score (0-4): 3 is "safely unguessable" against an online attack
+    # and good against a slow hash offline (the hashes are scrypt).
+    MENTORING_MIN_PASSWORD_SCORE = 3
     # Every open socket is re-checked this often (a token that expired, a
     # membership that ended while nobody announced it); changes that are
     # announced (logout, deactivation, leaving a group) act at once.

@@ -79,6 +79,9 @@ def register(app) -> None:
         data = getattr(err, "data", None) or {}
         fields = _flatten_webargs(data.get("messages") or data.get("errors") or {})
         status = err.code or 500
+        embedded = getattr(err, "response", None)
+        if status == 429 and embedded is not None:
+            return embedded  # a door's own answer (the login form kept, saying when to retry)
         message = None
         if status == 400 and getattr(err, "description", "").startswith("The CSRF"):
             message = _("Your form expired. Please try again.")

@@ -6,20 +6,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from mentoring.auth import policy, services
+from mentoring.auth import policy, services, throttle
 from mentoring.auth.models import User
 from mentoring.auth.schemas import LoginFormSchema, PasswordChangeSchema, PreferencesSchema, UserFormSchema
+from mentoring.auth.throttle import login_limits
 from mentoring.errors import ServiceError
-from mentoring.extensions import db, limiter
+from mentoring.extensions import db
 from mentoring.forms import FormResult, parse_form
 from mentoring.org import services as org_services
 from mentoring.org.models import Facility
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_limit() -> str:
-    return current_app.config["MENTORING_LOGIN_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:
@@ -30,7 +27,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@login_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -44,6 +41,7 @@ def login():
                 login_user(user, remember=form.data["remember"])
                 return redirect(_safe_next(form.data.get("next")))
             # One message for every failure: nobody learns which e-mails exist.
+            throttle.failed()
             form.errors["password"] = [_("E-mail or password is wrong.")]
         form.values.pop("password", None)
         return render_template("auth/login.html", form=form), 200
