@@ -72,6 +72,9 @@ class Config:
     # Cookies only over HTTPS. The local dev server (plain http) sets this false.
     MENTORING_SECURE_COOKIES = True
     MENTORING_PER_PAGE = 25
+    # Strict-Transport-Security when cookies are secure (production, HTTPS):
+    # a year, so a phone on a hostile Wi-Fi never tries plain http again.
+    MENTORING_HSTS_SECONDS = 365 * 24 * 3600
     # Minutes a tier has to answer a case before it escalates one tier up:
     # {urgency: minutes} or {urgency: {tier: minutes}} (a tier not listed keeps
     # the default of mentoring.cases.services.DEFAULT_LIMIT_MINUTES).
