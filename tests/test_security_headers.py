@@ -4,8 +4,6 @@ production app tells browsers to use HTTPS only."""
 import re
 from pathlib import Path
 
-import pytest
-
 from mentoring import create_app
 from mentoring.chat import services as chat_services
 from mentoring.extensions import db
@@ -55,6 +53,6 @@ def test_production_sends_hsts_and_tests_and_plain_http_development_do_not(tmp_p
 
 def test_the_nginx_block_sends_hsts_and_the_app_trusts_one_proxy():
     deploy = (ROOT / "docs" / "deploy.md").read_text()
-    block = re.search(r"```nginx\n(.*?)```", deploy, re.S).group(1)
+    block = re.search(r"```nginx\n(.*?)```", deploy, re.DOTALL).group(1)
     assert re.search(r'add_header Strict-Transport-Security "max-age=\d{8,}; includeSubDomains" always;', block)
     assert "MENTORING_TRUSTED_PROXIES=1" in deploy

@@ -10,7 +10,7 @@ from mentoring.chat import services
 from mentoring.extensions import db, socketio
 from mentoring.org import services as org_services
 from tests.chat.conftest import events
-from tests.factories import gen_group, gen_user, login
+from tests.factories import gen_group, login
 
 
 def _room(group):
