@@ -111,3 +111,22 @@ def test_removed_deactivated_and_logged_out_sockets_receive_nothing_more(seeded,
         finally:
             for c in clients:
                 c.close()
+
+
+def test_the_sweep_closes_an_idle_socket_whose_token_expired(seeded, tmp_path):
+    """Nobody announces that a token ran out: each process's sweep finds it."""
+    base, url = seeded
+    lifetime_hours = 0.005  # 18 s: time to connect and join on a busy machine
+    env = server_env(url, base / "instance", MENTORING_TOKEN_LIFETIME_HOURS=lifetime_hours,
+                     MENTORING_SOCKET_RECHECK_SECONDS=1)
+    with LiveServer(env, tmp_path / "server.log") as server:
+        tok = token(server.url, "commune@demo.test")
+        idle = Client(server.url, tok).connect()
+        try:
+            assert idle.call("join", {"room": group_room(server.url, tok)})["ok"]
+            deadline = time.monotonic() + lifetime_hours * 3600 + WAIT
+            while idle.sio.connected and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not idle.sio.connected, "the sweep left a socket open after its token expired"
+        finally:
+            idle.close()
