@@ -82,6 +82,12 @@ def register(app) -> None:
         embedded = getattr(err, "response", None)
         if status == 429 and embedded is not None:
             return embedded  # a door's own answer (the login form kept, saying when to retry)
+        # A schema may check its domain's rules on the fields that did parse,
+        # so a client gets every field's message in one answer.
+        more, exc = getattr(data.get("schema"), "rule_errors", None), getattr(err, "exc", None)
+        if status == 422 and more is not None and isinstance(getattr(exc, "valid_data", None), dict):
+            for name, message in more(exc.valid_data).items():
+                fields.setdefault(name, message if isinstance(message, list) else [str(message)])
         message = None
         if status == 400 and getattr(err, "description", "").startswith("The CSRF"):
             message = _("Your form expired. Please try again.")
