@@ -117,7 +117,8 @@ def _user(email, full_name, role, tier, facility_id) -> User:
     if found is not None:
         return found
     return auth_services.create_user(email=email, full_name=full_name, password=PASSWORD, role=role,
-                                     tier_code=tier, facility_id=facility_id, language="vi")
+                                     tier_code=tier, facility_id=facility_id, language="vi",
+                                     known_demo_password=True)
 
 
 def _group(name, mentor, members) -> MentoringGroup:

@@ -83,6 +83,9 @@ def register(app) -> None:
         data = getattr(err, "data", None) or {}
         fields = _flatten_webargs(data.get("messages") or data.get("errors") or {})
         status = err.code or 500
+        embedded = getattr(err, "response", None)
+        if status == 429 and embedded is not None:
+            return embedded  # a door's own answer (the login form kept, saying when to retry)
         # A schema may check its domain's rules on the fields that did parse,
         # so a client gets every field's message in one answer.
         more, exc = getattr(data.get("schema"), "rule_errors", None), getattr(err, "exc", None)

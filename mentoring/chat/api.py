@@ -10,7 +10,7 @@ from mentoring.auth.models import User
 from mentoring.chat import services
 from mentoring.chat.schemas import (AckStatusSchema, DirectRoomSchema, HistoryArgs, ImageFormSchema,
                                     MessageSchema, PostMessageSchema, RoomSchema)
-from mentoring.errors import NotFound, ValidationFailed
+from mentoring.errors import ValidationFailed
 from mentoring.bounds import accepts_upload
 from mentoring.extensions import db
 
@@ -34,14 +34,10 @@ def list_rooms():
 @blp.route("/rooms/direct", methods=["POST"])
 @blp.arguments(DirectRoomSchema)
 @blp.response(200, RoomSchema)
-@blp.alt_response(403, schema=ErrorSchema)
-@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="No such person, or not one you may write to")
 @login_required
 def direct_room(body):
-    other = db.session.get(User, body["user_id"])
-    if other is None:
-        raise NotFound()
-    room = services.room_for_direct(current_user, other)
+    room = services.room_for_direct(current_user, db.session.get(User, body["user_id"]))
     db.session.commit()
     return services.RoomSummary(room=room, title=services.room_title(room, current_user))
 

@@ -131,9 +131,11 @@ def _check_session_window(room: ChatRoom) -> None:
                           "the end. You can still read the questions."))
 
 
-def room_for_direct(user, other) -> ChatRoom:
-    if not policy.allowed(user, "chat.direct.start", other):
-        raise Forbidden(_l("You can send direct messages only to people who share a group with you."))
+def room_for_direct(user, other: User | None) -> ChatRoom:
+    """The direct room of two people. Someone who does not exist and someone
+    you may not write to get the same answer: an id tells nothing."""
+    if other is None or not policy.allowed(user, "chat.direct.start", other):
+        raise NotFound(_l("You can send direct messages only to people who share a group with you."))
     low, high = sorted((user.id, other.id))
     return _create_once(
         lambda: ChatRoom(kind="direct", user_low_id=low, user_high_id=high, created_at=clock.now()),

@@ -124,7 +124,6 @@ def case_room(case_id: int):
 @bp.route("/chat/direct/<int:user_id>", methods=["POST"])
 @login_required
 def direct_room(user_id: int):
-    other = db.session.get(User, user_id) or abort(404)
-    room = services.room_for_direct(current_user, other)
+    room = services.room_for_direct(current_user, db.session.get(User, user_id))
     db.session.commit()
     return redirect(url_for("chat.room", room_id=room.id))

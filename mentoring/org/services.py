@@ -342,6 +342,9 @@ def remove_member(membership: GroupMembership, left_on: date | None = None) -> N
         if other.supervisor_id == membership.id:
             other.supervisor_id = None
     db.session.flush()
+    # Their open chat sockets stop receiving the group's rooms once this commits.
+    from mentoring.realtime import recheck_after_commit
+    recheck_after_commit(membership.user_id)
 
 
 def tier_label(code: str | None) -> str:

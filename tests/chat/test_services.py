@@ -27,9 +27,9 @@ def test_one_room_per_group_and_pair():
 def test_direct_needs_a_shared_group():
     _g1, p1 = gen_group(complete=False)
     _g2, p2 = gen_group(complete=False)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.room_for_direct(p1["commune"][0], p2["commune"][0])
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.room_for_direct(p1["commune"][0], p1["commune"][0])
 
 
