@@ -91,11 +91,15 @@ def _no_store(response) -> None:
     for everyone) keep their own caching."""
     if not has_request_context() or request.endpoint == "static" or request.path.startswith("/static/"):
         return
-    from flask_login import current_user
+    from flask import g, session
     declared = response.headers.get("Cache-Control", "")
     if "public" in declared:
         return  # a view said it is the same for everyone (a manifest, a public page)
-    if request.path.startswith("/api/") or current_user.is_authenticated:
+    # Who is signed in, without loading the user here: an answer that never
+    # looked (/healthz while the database is away) must not start to now.
+    user = g.get("_login_user")
+    signed_in = user.is_authenticated if user is not None else "_user_id" in session
+    if request.path.startswith("/api/") or signed_in:
         response.headers["Cache-Control"] = "no-store"
     else:
         response.headers.setdefault("Cache-Control", "no-store")
