@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from mentoring import clock
+from mentoring.audit.services import record as audit_record
 from mentoring.auth.models import LANGUAGES, ROLE_VALUES, ApiToken, User
 from mentoring.errors import Conflict, ValidationFailed
 from mentoring.extensions import db
@@ -208,11 +209,15 @@ def authenticate(email: str, password: str) -> User | None:
         select(User).where(func.lower(User.email) == normalise_email(email))).scalar_one_or_none()
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
+        audit_record("auth.login_failed", actor=None, durable=True, email=normalise_email(email))
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
+        audit_record("auth.login_failed", actor=None, durable=True, email=user.email, target_kind="user",
+                     target_id=user.id)
         return None
     user.last_login_at = clock.now()
     db.session.flush()
+    audit_record("auth.login", actor=user, target_kind="user", target_id=user.id)
     return user
 
 
@@ -279,4 +284,5 @@ def revoke_token(raw: str) -> bool:
         return False
     token.revoked_at = clock.now()
     db.session.flush()
+    audit_record("auth.token_revoked", actor=token.user, target_kind="user", target_id=token.user_id)
     return True
