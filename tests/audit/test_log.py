@@ -13,6 +13,7 @@ from mentoring.audit.models import AuditEvent
 from mentoring.extensions import db
 from mentoring.org import services as org_services
 from tests.cases.helpers import gen_case
+from tests.competency.helpers import loaded  # noqa: F401  (fixture)
 from tests.factories import PASSWORD, gen_group, gen_user, login, token_headers
 
 
@@ -204,3 +205,25 @@ def test_retention_prunes_older_entries_once_and_is_configurable(app):
                               .where(AuditEvent.action == "case.viewed")).scalar()
     assert left == 1
     assert "audit.prune" in [job_id for job_id, _fn, _s in scheduler.jobs()]
+
+
+def test_downloads_of_others_certificates_and_session_calendars_are_logged(client, loaded):
+    from mentoring.competency import certificates
+    worker, coordinator = gen_user(), gen_user("coordinator")
+    cert = certificates.issue_certificate(worker, loaded["cme-120h-5y"], hours=124, by=coordinator)
+    db.session.commit()
+    login(client, worker)
+    assert client.get(f"/certificates/{cert.code}/pdf").status_code == 200  # one's own: not an export
+    client.post("/logout")
+    login(client, coordinator)
+    assert client.get(f"/certificates/{cert.code}/pdf").status_code == 200
+    assert [(e.actor_id, e.detail["user_id"]) for e in _events("certificate.downloaded", target_id=cert.id)] == \
+        [(coordinator.id, worker.id)]
+
+    from tests.sessions.helpers import gen_session
+    group, people = gen_group()
+    session = gen_session(group, people["mentor"])
+    db.session.commit()
+    assert client.get(f"/sessions/{session.id}/calendar.ics").status_code == 200
+    assert client.get(f"/api/v1/sessions/{session.id}/ics").status_code == 200
+    assert [e.actor_id for e in _events("session.calendar_exported", target_id=session.id)] == [coordinator.id] * 2
