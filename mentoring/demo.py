@@ -84,10 +84,14 @@ def seed() -> list[str]:
     # Each domain with demo content (cases, chat, ...) adds it in its own demo.py:
     # seed(groups: dict[str, MentoringGroup]) -> list[str], idempotent like this one.
     from mentoring import DOMAINS, _optional
-    for domain in DOMAINS:
-        module = _optional(f"mentoring.{domain}.demo")
-        if module is not None:
-            lines.extend(module.seed({"A": group_a, "B": group_b}))
+    modules = [m for m in (_optional(f"mentoring.{d}.demo") for d in DOMAINS) if m is not None]
+    # Reference data first (frameworks, ...), so a demo seeded earlier in the
+    # order (sessions) can already point at it (competency codes).
+    for module in modules:
+        if hasattr(module, "prepare"):
+            module.prepare()
+    for module in modules:
+        lines.extend(module.seed({"A": group_a, "B": group_b}))
     lines.append(f"demo accounts use the password {PASSWORD!r}")
     return lines
 

@@ -79,6 +79,12 @@ def register(app) -> None:
         data = getattr(err, "data", None) or {}
         fields = _flatten_webargs(data.get("messages") or data.get("errors") or {})
         status = err.code or 500
+        # A schema may check its domain's rules on the fields that did parse,
+        # so a client gets every field's message in one answer.
+        more, exc = getattr(data.get("schema"), "rule_errors", None), getattr(err, "exc", None)
+        if status == 422 and more is not None and isinstance(getattr(exc, "valid_data", None), dict):
+            for name, message in more(exc.valid_data).items():
+                fields.setdefault(name, message if isinstance(message, list) else [str(message)])
         message = None
         if status == 400 and getattr(err, "description", "").startswith("The CSRF"):
             message = _("Your form expired. Please try again.")

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, update
 
-from mentoring import clock, signals
+from mentoring import clock, deadlines, signals
 from mentoring.audit.services import record as audit_record
 from mentoring.auth import policy
 from mentoring.auth.models import User
@@ -230,16 +230,7 @@ def escalate_case(case: Case, by: User | None = None, reason: str | None = None)
 
 
 def _claim_due(kind: str, limit: int) -> list[CaseTimer]:
-    stmt = (select(CaseTimer).where(CaseTimer.kind == kind, CaseTimer.done_at.is_(None),
-                                    CaseTimer.due_at <= clock.now())
-            .order_by(CaseTimer.due_at, CaseTimer.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    timers = list(db.session.execute(stmt).scalars())
-    for timer in timers:
-        timer.done_at = clock.now()  # claimed and done in this same transaction
-    db.session.flush()
-    return timers
+    return deadlines.claim_due(CaseTimer, CaseTimer.kind == kind, limit=limit)
 
 
 def run_due_escalations(limit: int = 200) -> int:
