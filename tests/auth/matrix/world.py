@@ -85,6 +85,8 @@ def build(app) -> SimpleNamespace:
     programme = db.session.execute(select(Programme).order_by(Programme.id).limit(1)).scalar_one()
     from mentoring.competency.models import Framework
     framework = db.session.execute(select(Framework).order_by(Framework.id).limit(1)).scalar_one()
+    from mentoring.competency.models import EhrRollout
+    rollout = db.session.execute(select(EhrRollout).order_by(EhrRollout.id).limit(1)).scalar_one()
     tokens = {role: issue_token(u)[0] for role, u in user.items()}
     db.session.commit()
     ids = dict(
@@ -97,7 +99,7 @@ def build(app) -> SimpleNamespace:
         item_a=item_a.id, workshop=workshop.id, feed_token=feed_token, cert_a=cert_a.code,
         course_a=course_a.id, course_owner=course_a.user_id, programme=programme.code,
         framework=framework.code, missing=987654, facility_a=user["commune"].facility_id,
-        facility_b=user["other"].facility_id,
+        facility_b=user["other"].facility_id, rollout_facility=rollout.facility_id,
         **{f"user_{role}": u.id for role, u in user.items()})
     return SimpleNamespace(ids=ids, user_ids={r: u.id for r, u in user.items()}, tokens=tokens)
 
