@@ -84,6 +84,11 @@ class Config:
     MENTORING_CASE_LIMIT_MINUTES = {"routine": 48 * 60, "urgent": 4 * 60, "emergency": 30}
     # NCD follow-up targets; merged over mentoring.cases.ncd.DEFAULT_TARGETS.
     MENTORING_NCD_TARGETS: dict = {}
+    # The audit log is kept as long as telemedicine records (10 years,
+    # Circular 49/2017/TT-BYT); a daily job removes older entries.
+    MENTORING_AUDIT_RETENTION_DAYS = 3653
+    # Where to report a security problem (shown in the README; set your own).
+    MENTORING_SECURITY_CONTACT = "security@mentoring.example.vn"
 
 
 class TestConfig(Config):

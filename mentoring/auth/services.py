@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from mentoring import clock
+from mentoring.audit.services import record as audit_record
 from mentoring.auth.models import LANGUAGES, ROLE_VALUES, ApiToken, User
 from mentoring.errors import Conflict, ValidationFailed
 from mentoring.extensions import db
@@ -266,11 +267,15 @@ def authenticate(email: str, password: str) -> User | None:
         select(User).where(func.lower(User.email) == normalise_email(email))).scalar_one_or_none()
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
+        audit_record("auth.login_failed", actor=None, durable=True, email=normalise_email(email))
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
+        audit_record("auth.login_failed", actor=None, durable=True, email=user.email, target_kind="user",
+                     target_id=user.id)
         return None
     user.last_login_at = clock.now()
     db.session.flush()
+    audit_record("auth.login", actor=user, target_kind="user", target_id=user.id)
     return user
 
 
@@ -340,6 +345,7 @@ def revoke_token(raw: str) -> bool:
     token.revoked_at = clock.now()
     db.session.flush()
     _recheck_sockets(token.user)
+    audit_record("auth.token_revoked", actor=token.user, target_kind="user", target_id=token.user_id)
     return True
 
 

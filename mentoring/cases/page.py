@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mentoring import clock, uploads
+from mentoring.audit.services import record as audit_record
 from mentoring.auth import policy
 from mentoring.bounds import accepts_upload, id_arg
 from mentoring.cases import attachments, icd, ncd, outcomes, queries, services
@@ -208,6 +209,8 @@ def _attachment(case_id: int, attachment_id: int) -> CaseAttachment:
 @login_required
 def attachment(case_id: int, attachment_id: int):
     found = _attachment(case_id, attachment_id)
+    audit_record("case.attachment_downloaded", target_kind="case", target_id=case_id, durable=True,
+                 attachment_id=found.id)
     ext = found.stored_name.rsplit(".", 1)[-1]
     return uploads.send(found.stored_name, found.content_type, f"case-{case_id}-{found.id}.{ext}")
 

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, update
 
 from mentoring import clock, deadlines, signals
+from mentoring.audit.services import record as audit_record
 from mentoring.auth import policy
 from mentoring.auth.models import User
 from mentoring.cases import deident, intake
@@ -386,7 +387,9 @@ def claim_case(case: Case, user: User, *, release: bool = False) -> Case:
 
 
 def record_view(case: Case, user: User) -> None:
-    """Audit who read the case; one row per person per hour is enough."""
+    """Audit who read the case: every read in the platform's audit log (who
+    and from where), one row per person per hour on the case's own trail."""
+    audit_record("case.viewed", actor=user, target_kind="case", target_id=case.id)
     since = clock.now() - timedelta(hours=1)
     seen = db.session.execute(select(CaseEvent.id).where(
         CaseEvent.case_id == case.id, CaseEvent.user_id == user.id, CaseEvent.action == "viewed",
