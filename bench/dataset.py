@@ -7,7 +7,7 @@ outlive the builder. This builds the national cascade (bench/national.py:
 1,655 groups, ~18,000 accounts) plus N cases (bench/cases_inbox.py: a fifth
 in one "hot" group, a third open at the district tier) into the database
 named on the command line, runs the migrations' schema through create_all
-and stamps nothing: it is a benchmark copy, never migrated.
+and stamps it at the migrations' head (scripts/prod.sh runs `db upgrade`).
 
     .venv/bin/python bench/dataset.py --database bench_province --cases 20000
     .venv/bin/python bench/dataset.py --database bench_province --drop
@@ -72,6 +72,8 @@ def build_database(server: str, name: str, cases: int) -> dict:
         hot = sizes["hot_group"]
         sizes.update(password=PASSWORD, hot_district_email=member(hot, "district"),
                      hot_commune_email=member(hot, "commune"), hot_mentor_email=member(hot, "central"))
+        from flask_migrate import stamp
+        stamp(directory=str(ROOT / "migrations"))  # so scripts/prod.sh's `db upgrade` finds nothing to do
         db.session.execute(text("CREATE TABLE bench_facts (body text)"))
         db.session.execute(text("INSERT INTO bench_facts VALUES (:b)"), {"b": json.dumps(sizes)})
         db.session.commit()

@@ -70,7 +70,10 @@ def start_gunicorn(database_url: str, workers: int, threads: int, port: int, log
                    warmup: bool, extra_env: dict | None = None, max_requests: int = 0):
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench-secret",
                MENTORING_SECURE_COOKIES="false", PYTHONFAULTHANDLER="1",
-               MENTORING_LOGIN_RATE_LIMIT="10000 per minute")
+               MENTORING_LOGIN_RATE_LIMIT="10000 per minute",
+               # SQLAlchemy's default pool, the configuration of the crashes
+               # (gunicorn_conf.py would otherwise give one connection per thread).
+               MENTORING_DB_POOL_SIZE="5", MENTORING_DB_MAX_OVERFLOW="10")
     if not warmup:
         env["MENTORING_WORKER_WARMUP"] = "0"
     env.update(extra_env or {})
