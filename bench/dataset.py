@@ -82,13 +82,62 @@ def build_database(server: str, name: str, cases: int) -> dict:
     return sizes
 
 
+def export(database_url: str, groups: int, path: str) -> dict:
+    """Write what the load test's users need (bench/locustfile.py runs in its
+    own virtualenv and never imports the app): N groups with their chat room
+    and members, and coordinators. Creates the group rooms and coordinators
+    that do not exist yet."""
+    from mentoring.auth.models import User
+    from mentoring.auth.services import create_user
+    from mentoring.chat.models import ChatRoom
+    from mentoring.org.models import GroupMembership
+    info = facts(database_url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _normalise_db_url(database_url), "SECRET_KEY": "bench",
+                      "MENTORING_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        coordinators = []
+        for i in range(1, 6):
+            email = f"coord{i}@bench.test"
+            if db.session.execute(select(User.id).where(User.email == email)).scalar() is None:
+                create_user(email=email, full_name=f"Điều phối {i}", password=info["password"],
+                            role="coordinator")
+            coordinators.append(email)
+        group_ids = list(range(1, groups + 1))
+        have = set(db.session.execute(select(ChatRoom.group_id).where(
+            ChatRoom.kind == "group", ChatRoom.group_id.in_(group_ids))).scalars())
+        for gid in group_ids:
+            if gid not in have:
+                db.session.add(ChatRoom(kind="group", group_id=gid, created_at=clock.now()))
+        db.session.commit()
+        rooms = dict(db.session.execute(select(ChatRoom.group_id, ChatRoom.id).where(
+            ChatRoom.kind == "group", ChatRoom.group_id.in_(group_ids))).all())
+        rows = db.session.execute(select(GroupMembership.group_id, GroupMembership.tier_code, User.email)
+                                  .join(User, User.id == GroupMembership.user_id)
+                                  .where(GroupMembership.group_id.in_(group_ids))
+                                  .order_by(GroupMembership.group_id, GroupMembership.id)).all()
+        out = {gid: {"id": gid, "room": rooms[gid], "members": []} for gid in group_ids}
+        for gid, tier, email in rows:
+            out[gid]["members"].append({"email": email, "tier": tier})
+        db.session.remove()
+        db.engine.dispose()
+    body = {"password": info["password"], "hot_group": info["hot_group"], "coordinators": coordinators,
+            "groups": list(out.values())}
+    Path(path).write_text(json.dumps(body))
+    return {"groups": len(body["groups"]), "path": path}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", default=DEFAULT_SERVER)
     parser.add_argument("--database", default="bench_province")
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--drop", action="store_true")
+    parser.add_argument("--export", metavar="FILE", help="write the load test's users (see export())")
+    parser.add_argument("--groups", type=int, default=300, help="groups in --export")
     args = parser.parse_args()
+    if args.export:
+        print(export(url_for_database(args.server, args.database), args.groups, args.export))
+        return
     if args.drop:
         admin = create_engine(make_url(_normalise_db_url(args.server)), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:

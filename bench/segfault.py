@@ -91,7 +91,7 @@ def start_gunicorn(database_url: str, workers: int, threads: int, port: int, log
 
 
 def hammer(base: str, cookies, path: str, clients: int, seconds: float) -> dict:
-    counts = {"ok": 0, "status": {}, "errors": 0}
+    counts = {"ok": 0, "status": {}, "errors": 0, "error_kinds": {}}
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
@@ -106,9 +106,11 @@ def hammer(base: str, cookies, path: str, clients: int, seconds: float) -> dict:
                         counts["ok"] += 1
                     else:
                         counts["status"][r.status_code] = counts["status"].get(r.status_code, 0) + 1
-            except requests.RequestException:
+            except requests.RequestException as err:
                 with lock:
                     counts["errors"] += 1
+                    kind = type(err).__name__
+                    counts["error_kinds"][kind] = counts["error_kinds"].get(kind, 0) + 1
                 time.sleep(0.05)
     threads = [threading.Thread(target=run) for _ in range(clients)]
     for t in threads:

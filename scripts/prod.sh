@@ -76,6 +76,6 @@ sed -e "s|@RUN@|$MENTORING_RUN|g" -e "s|@ROOT@|$ROOT|g" -e "s|@LISTEN@|$MENTORIN
 nginx -t -q -c "$MENTORING_RUN/nginx.conf"
 
 # Thousands of sockets: each is a file descriptor in nginx and in a gevent process.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+ulimit -n "$(ulimit -Hn)"
 echo "==> http://127.0.0.1:$MENTORING_LISTEN  (Ctrl-C stops every process)"
 exec .venv/bin/honcho start -f Procfile
