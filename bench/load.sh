@@ -71,7 +71,7 @@ pids+=($!)
 LOAD_DATA=$OUT/users.json LOAD_SUMMARY=$OUT/chat.json NODE_HOST=http://127.0.0.1:8301 \
   BARE_HOST=http://127.0.0.1:8201 .venv-locust/bin/locust -f bench/locustfile.py --headless \
   -u "$USERS" -r "$RATE" -t "${SECONDS_RUN}s" --host "http://127.0.0.1:$PORT" \
-  --csv "$OUT/locust" --only-summary --stop-timeout 10 >"$OUT/locust.log" 2>&1 || true
+  --csv "$OUT/locust" --only-summary --stop-timeout 10 --reset-stats >"$OUT/locust.log" 2>&1 || true
 stored=$(psql "$DB_URL" -Atc "SELECT count(*) FROM chat_messages WHERE id > $before")
 echo "{\"stored_messages\": $stored}" > "$OUT/stored.json"
 echo "==> done (load average: $(cut -d' ' -f1-3 /proc/loadavg)); stored chat messages: $stored"

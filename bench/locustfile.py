@@ -175,11 +175,11 @@ class Coordinator(HttpUser):
 class BareUser(HttpUser):
     weight = WEIGHTS["BareUser"]
     wait_time = between(0.5, 1.5)
-    host = BARE_HOST
 
     @task
     def bare(self):
-        self.client.get("/bare", name="GET /bare (bare Flask, ceiling)")
+        # An absolute URL: locust's --host replaces every user class's own host.
+        self.client.get(f"{BARE_HOST}/bare", name="GET /bare (bare Flask, ceiling)")
 
 
 # --- chat -------------------------------------------------------------------
@@ -192,8 +192,8 @@ class ChatLedger:
         self.sent: dict[str, dict] = {}      # client_id -> {t, room, expected, kind}
         self.delivered: dict[str, int] = {}  # client_id -> deliveries
         self.doubled = 0
-        self.acked = 0
-        self.ack_errors = 0
+        self.acked = {"app": 0, "node": 0}
+        self.ack_errors = {"app": 0, "node": 0}
         self.connected = {"app": 0, "node": 0}
         self.peak = {"app": 0, "node": 0}
         self.connect_failures = {"app": 0, "node": 0}
@@ -222,10 +222,9 @@ class ChatLedger:
             out[kind] = {"sockets_peak": self.peak[kind], "sockets_at_end": self.connected[kind],
                          "connect_failures": self.connect_failures[kind], "messages_sent": len(msgs),
                          "deliveries_expected": expected, "deliveries": delivered,
-                         "lost": expected - delivered}
+                         "lost": expected - delivered, "acked_all": self.acked[kind],
+                         "ack_errors": self.ack_errors[kind]}
         out["doubled"] = self.doubled
-        out["acked"] = self.acked
-        out["ack_errors"] = self.ack_errors
         return out
 
 
@@ -324,9 +323,9 @@ class _ChatClient(User):
             error = err
         with LEDGER.lock:
             if error is None:
-                LEDGER.acked += 1
+                LEDGER.acked[self.kind] += 1
             else:
-                LEDGER.ack_errors += 1
+                LEDGER.ack_errors[self.kind] += 1
         self._fire("chat send (ack)", t0, error)
 
     def on_stop(self):
