@@ -82,7 +82,7 @@ class CommuneWorker(HttpUser):
 
     def on_start(self):
         self.me = COMMUNE[next_index("commune") % len(COMMUNE)]
-        self.group = next(g for g in GROUPS if self.me in g["members"])
+        self.my_group = next(g for g in GROUPS if self.me in g["members"])
         self.token = api_token(self.client, self.me["email"])  # before the cookie: no CSRF then
         login(self.client, self.me["email"])
         self.cases: list[int] = []
@@ -96,7 +96,7 @@ class CommuneWorker(HttpUser):
         if not self.token:
             return
         r = self.client.post("/api/v1/cases", name="POST /api/v1/cases", headers=self._auth(), json={
-            "group_id": self.group["id"], "age_years": random.randint(20, 85), "sex": "female",
+            "group_id": self.my_group["id"], "age_years": random.randint(20, 85), "sex": "female",
             "complaint": "Đau đầu, chóng mặt 3 ngày", "question": "Có nên tăng liều amlodipine không?",
             "urgency": "routine", "icd10": ["I10"], "patient_consent": True})
         if r.status_code == 201:
