@@ -27,10 +27,10 @@ def home():
         }
         stats["incomplete"] = stats["groups"] - sum(1 for c in comps.values() if c.complete)
     else:
-        stmt = policy.scope_groups(current_user, select(MentoringGroup))
-        mine = org_services.groups_page(stmt, 1, 50).items
-        comps = org_services.compositions([g.id for g in mine])
-        groups = [(g, comps[g.id]) for g in mine if g.id in comps]
+        # A worker's home shows each group's name and mentor: two queries, not
+        # every member's account and the per-tier counts (issue 12's profile).
+        groups = org_services.groups_with_mentor_names(
+            policy.scope_groups(current_user, select(MentoringGroup.id, MentoringGroup.name)), limit=50)
     return render_template("home.html", groups=groups, stats=stats)
 
 

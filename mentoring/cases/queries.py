@@ -91,8 +91,16 @@ def inbox(user, page: int = 1, per_page: int = 25) -> Page:
 
 
 def inbox_count(user) -> int:
+    from flask import g, has_app_context
+    if has_app_context() and g.get("inbox_count") is not None and user.id == _current_user_id():
+        return g.inbox_count  # the inbox page just counted them (cases.views.inbox)
     return db.session.execute(select(func.count()).select_from(
         _waiting_for(user).with_only_columns(Case.id).subquery())).scalar()
+
+
+def _current_user_id():
+    from flask_login import current_user
+    return getattr(current_user, "id", None)
 
 
 def my_cases(user, limit: int = 20) -> list[Case]:

@@ -4,7 +4,7 @@ page (its thread and actions) is in cases.page. Parse -> service -> commit,
 or re-render with the user's text and a message for every field at once."""
 from datetime import datetime, time, timedelta, timezone
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -36,6 +36,7 @@ def case_or_404(case_id: int):
 @login_required
 def inbox():
     page = queries.inbox(current_user, request.args.get("page", 1, type=int))
+    g.inbox_count = page.total  # the navigation's badge counts the same cases: no second count
     mine = queries.my_cases(current_user)
     return render_template("cases/inbox.html", page=page, mine=mine, now=clock.now())
 

@@ -98,3 +98,20 @@ def test_report_queries_are_bounded_and_share_is_right(client, count_queries):
     assert sum(r.coded for r in total) == sum(c != "unknown" for c in codes)
     assert sum(r.managed for r in total) == codes.count("managed_at_station")
     assert all(r.managed_share == r.managed / r.coded for r in rows if r.coded)
+
+
+def test_the_inbox_page_counts_the_waiting_cases_once(client, count_queries):
+    # The page's pager and the navigation badge count the same cases; the
+    # badge used to count them a second time (issue 12: the hot inbox).
+    group, people = gen_group()
+    _many(group, people, 30)
+    login(client, people["district"][0])
+    with count_queries() as counted:
+        page = client.get("/cases")
+    assert page.status_code == 200
+    waiting_counts = [s for s in counted.statements
+                      if "count(" in s.lower() and "group_memberships.tier_code = cases.current_tier_code" in s]
+    assert len(waiting_counts) == 1, waiting_counts
+    from mentoring.cases import queries
+    waiting = queries.inbox_count(people["district"][0])  # outside the request: counted afresh
+    assert waiting >= 30 and f"({waiting})" in page.get_data(as_text=True)  # the badge still says it

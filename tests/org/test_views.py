@@ -152,3 +152,20 @@ def test_coordinator_sets_who_supports_whom(client):
                                                  "supervisor_id": commune.id}, follow_redirects=True)
     db.session.refresh(provincial)
     assert provincial.supervisor_id is None and "alert-danger" in r.get_data(as_text=True)
+
+
+def test_a_workers_home_loads_group_names_and_mentors_not_every_member(client, count_queries):
+    # Issue 12's profile of the commune home: it loaded every member's account
+    # (and the per-tier counts and a pager) to show a group's name and mentor.
+    group, people = gen_group(name="Nhóm của tôi")
+    worker = people["commune"][0]
+    login(client, worker)
+    with count_queries() as counted:
+        page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    section = html.split('data-testid="home-groups"')[1].split("</ul>")[0]
+    assert "Nhóm của tôi" in section and people["mentor"].full_name in section
+    account_loads = [s for s in counted.statements if "password_hash" in s]
+    assert len(account_loads) == 1, account_loads  # the logged-in user only
+    assert counted.n <= 5, counted.statements
