@@ -32,6 +32,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/bench_province"
+APP_ROOT = ROOT  # --app-root: serve another checkout (a before/after comparison)
 
 
 def free_port() -> int:
@@ -77,7 +78,7 @@ def start_gunicorn(database_url: str, workers: int, threads: int, port: int, log
     if not warmup:
         env["MENTORING_WORKER_WARMUP"] = "0"
     env.update(extra_env or {})
-    cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn_conf.py"),
+    cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn_conf.py"), "--chdir", str(APP_ROOT),
            "-k", "gthread", "-w", str(workers), "--threads", str(threads),
            "-b", f"127.0.0.1:{port}", "--control-socket", str(log_path.with_suffix(".ctl"))]
     if max_requests:
@@ -86,12 +87,12 @@ def start_gunicorn(database_url: str, workers: int, threads: int, port: int, log
         cmd += ["--max-requests", str(max_requests)]
     cmd.append("wsgi:app")
     log = open(log_path, "wb")
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    return subprocess.Popen(cmd, cwd=APP_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
 
 
 def hammer(base: str, cookies, path: str, clients: int, seconds: float) -> dict:
-    counts = {"ok": 0, "status": {}, "errors": 0, "error_kinds": {}}
+    counts = {"ok": 0, "status": {}, "errors": 0, "error_kinds": {}, "latencies": []}
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
@@ -100,10 +101,13 @@ def hammer(base: str, cookies, path: str, clients: int, seconds: float) -> dict:
         s.cookies.update(cookies)
         while time.monotonic() < stop:
             try:
+                t0 = time.perf_counter()
                 r = s.get(base + path, timeout=30, allow_redirects=False)
+                elapsed = time.perf_counter() - t0
                 with lock:
                     if r.status_code == 200:
                         counts["ok"] += 1
+                        counts["latencies"].append(elapsed)
                     else:
                         counts["status"][r.status_code] = counts["status"].get(r.status_code, 0) + 1
             except requests.RequestException as err:
@@ -130,7 +134,7 @@ def deaths(log_text: str, workers: int) -> dict:
 
 def run(database_url: str, workers: int, threads: int, clients: int, seconds: float, warmup: bool,
         path: str = "/cases", log_dir: Path | None = None, extra_env: dict | None = None,
-        max_requests: int = 0) -> dict:
+        max_requests: int = 0, who: str = "district") -> dict:
     from dataset import facts
     info = facts(database_url)
     port = free_port()
@@ -140,7 +144,7 @@ def run(database_url: str, workers: int, threads: int, clients: int, seconds: fl
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc)
-        session = login(base, info["hot_district_email"], info["password"])
+        session = login(base, info[f"hot_{who}_email"], info["password"])
         load1 = os.getloadavg()[0]
         counts = hammer(base, session.cookies, path, clients, seconds)
         load2 = os.getloadavg()[0]
@@ -151,7 +155,13 @@ def run(database_url: str, workers: int, threads: int, clients: int, seconds: fl
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
     text = log_path.read_text(errors="replace")
-    result = dict(workers=workers, threads=threads, clients=clients, seconds=seconds, warmup=warmup,
+    latencies = counts.pop("latencies")
+    latencies.sort()
+
+    def pct(p):
+        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 1) if latencies else None
+    result = dict(workers=workers, threads=threads, clients=clients, seconds=seconds, warmup=warmup, who=who,
+                  p50_ms=pct(0.5), p95_ms=pct(0.95), p99_ms=pct(0.99),
                   path=path, **counts, **deaths(text, workers), rps=round(counts["ok"] / seconds, 1),
                   loadavg=(round(load1, 2), round(load2, 2)), log=str(log_path))
     return result
@@ -165,18 +175,24 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--path", default="/cases")
+    parser.add_argument("--who", default="district", choices=("district", "commune", "mentor"),
+                        help="whose page: the hot group's district worker, commune worker or mentor")
+    parser.add_argument("--app-root", help="serve the app of another checkout (before/after)")
     parser.add_argument("--no-warmup", action="store_true")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment of gunicorn, e.g. PYTHONMALLOC=debug")
     parser.add_argument("--max-requests", type=int, default=0, help="recycle workers after N requests")
     parser.add_argument("--redis-url", default="", help="REDIS_URL of the app (as in production)")
     args = parser.parse_args()
+    global APP_ROOT
+    if args.app_root:
+        APP_ROOT = Path(args.app_root).resolve()
     extra_env = dict(item.split("=", 1) for item in args.env)
     if args.redis_url:
         extra_env.update(REDIS_URL=args.redis_url, MENTORING_MULTIPROCESS="1")
     result = run(args.database_url, args.workers, args.threads, args.clients, args.seconds,
                  not args.no_warmup, args.path, extra_env=extra_env,
-                 max_requests=args.max_requests)
+                 max_requests=args.max_requests, who=args.who)
     print(json.dumps(result))
     sys.exit(1 if result["segfaults"] or result["workers_replaced"] else 0)
 

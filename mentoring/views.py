@@ -18,7 +18,7 @@ def home():
     stats, groups = None, []
     if policy.allowed(current_user, "group.overview"):
         # Staff oversee every group: counts here, the list on the overview page.
-        comps = org_services.compositions()
+        comps = org_services.compositions(load_mentors=False)
         stats = {
             "groups": db.session.execute(select(func.count()).select_from(MentoringGroup)).scalar(),
             "incomplete": None,

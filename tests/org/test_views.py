@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import select
 
 from mentoring.extensions import db
@@ -169,3 +171,17 @@ def test_a_workers_home_loads_group_names_and_mentors_not_every_member(client, c
     account_loads = [s for s in counted.statements if "password_hash" in s]
     assert len(account_loads) == 1, account_loads  # the logged-in user only
     assert counted.n <= 5, counted.statements
+
+
+def test_the_coordinators_home_counts_incomplete_groups_without_loading_accounts(client, count_queries):
+    # Issue 12's profile of the coordinator's home: 80 % of it built a User
+    # for every group's mentor, only to tell complete groups from incomplete.
+    gen_group(name="Đủ 1")
+    gen_group(name="Đủ 2")
+    gen_group(complete=False, name="Thiếu")
+    login(client, gen_user("coordinator"))
+    with count_queries() as counted:
+        html = client.get("/").get_data(as_text=True)
+    numbers = re.findall(r'<div class="fs-4">(\d+)</div><div class="small">([^<]+)<', html)
+    assert ("3", "nhóm") in numbers and ("1", "chưa đủ") in numbers, numbers
+    assert len([s for s in counted.statements if "password_hash" in s]) == 1, counted.statements
