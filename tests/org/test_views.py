@@ -185,3 +185,13 @@ def test_the_coordinators_home_counts_incomplete_groups_without_loading_accounts
     numbers = re.findall(r'<div class="fs-4">(\d+)</div><div class="small">([^<]+)<', html)
     assert ("3", "nhóm") in numbers and ("1", "chưa đủ") in numbers, numbers
     assert len([s for s in counted.statements if "password_hash" in s]) == 1, counted.statements
+
+
+def test_a_commune_workers_pages_do_not_count_an_inbox_that_is_always_empty(client, count_queries):
+    # Cases wait one tier above their asker; the navigation counted the
+    # commune worker's (always empty) inbox on every page.
+    _, people = gen_group()
+    login(client, people["commune"][0])
+    with count_queries() as counted:
+        assert client.get("/").status_code == 200
+    assert not [s for s in counted.statements if "current_tier_code" in s], counted.statements
