@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -362,7 +363,9 @@ def remove_member(membership: GroupMembership, left_on: date | None = None) -> N
     db.session.flush()
 
 
+_TIER_LABELS = {"central": _l("central"), "provincial": _l("provincial"),
+                "district": _l("district"), "commune": _l("commune")}
+
+
 def tier_label(code: str | None) -> str:
-    labels = {"central": _("central"), "provincial": _("provincial"),
-              "district": _("district"), "commune": _("commune")}
-    return labels.get(code or "", code or "")
+    return str(_TIER_LABELS.get(code or "", code or ""))  # one translation, not the table's four

@@ -115,3 +115,21 @@ def test_the_inbox_page_counts_the_waiting_cases_once(client, count_queries):
     from mentoring.cases import queries
     waiting = queries.inbox_count(people["district"][0])  # outside the request: counted afresh
     assert waiting >= 30 and f"({waiting})" in page.get_data(as_text=True)  # the badge still says it
+
+
+def test_an_inbox_row_translates_only_the_labels_it_shows(client, monkeypatch):
+    # Issue 12's profile of the hot inbox: each label translated its whole
+    # table (all urgencies, all tiers...) to show one entry.
+    import flask_babel
+    group, people = gen_group()
+    _many(group, people, 30)
+    login(client, people["district"][0])
+    calls = {"n": 0}
+    real = flask_babel.Domain.gettext
+
+    def counting(self, *args, **kwargs):
+        calls["n"] += 1
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(flask_babel.Domain, "gettext", counting)
+    assert client.get("/cases").status_code == 200
+    assert calls["n"] <= 25 * 8, calls["n"]
