@@ -133,3 +133,18 @@ def test_an_inbox_row_translates_only_the_labels_it_shows(client, monkeypatch):
     monkeypatch.setattr(flask_babel.Domain, "gettext", counting)
     assert client.get("/cases").status_code == 200
     assert calls["n"] <= 25 * 8, calls["n"]
+
+
+def test_the_inbox_page_loads_only_what_its_rows_show(client, count_queries):
+    # Rows show the facility's name, the claimer's name and the diagnoses: the
+    # page used to load every asker's account with its tier and facility, and
+    # each facility's province and commune.
+    group, people = gen_group()
+    _many(group, people, 30)
+    login(client, people["district"][0])
+    with count_queries() as counted:
+        assert client.get("/cases").status_code == 200
+    accounts = [s for s in counted.statements if "password_hash" in s]
+    assert len(accounts) == 1, accounts  # the logged-in user
+    rows = [s for s in counted.statements if s not in accounts]
+    assert not [s for s in rows if "JOIN provinces" in s or "JOIN communes" in s], rows
