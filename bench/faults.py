@@ -1,0 +1,242 @@
+"""Faults under chat load, against the production stack (scripts/prod.sh).
+
+    .venv/bin/python bench/faults.py --scenario kill-web       # SIGKILL one Socket.IO worker mid-conversation
+    .venv/bin/python bench/faults.py --scenario redis-restart  # restart the stack's Redis mid-conversation
+
+Starts the stack on the benchmark database (bench/dataset.py) with its own
+Redis (port 6380: the shared Redis on 6379 is never touched), connects
+ROOMS x 10 members (python-socketio, websocket, token auth, reconnection on),
+and has every member say something every --interval seconds for --seconds.
+A client does what the real one does (mentoring/static/js): a message is
+resent with the same client_id until acked (the server stores it once), and
+after a reconnect the client re-joins and asks for what came after the last
+id it saw. At --fault-at seconds the fault is injected. At the end:
+
+- sent: messages the clients wanted to send; acked; stored (by client_id,
+  from the room history): each must be stored exactly once;
+- delivered: for every member, every message stored in its room during the
+  run must have reached it (live or by the catch-up after a reconnect).
+
+Prints one JSON line; exit status 1 if anything was lost or doubled."""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+class Member:
+    def __init__(self, url: str, token: str, room: int, stop: threading.Event):
+        self.url, self.token, self.room, self.stop = url, token, room, stop
+        self.seen: set[int] = set()
+        self.last_id = 0
+        self.sent: list[str] = []
+        self.acked: set[str] = set()
+        self.reconnects = 0
+        self.lock = threading.Lock()
+        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2)
+        self.sio.on("message", self._message)
+        self.sio.on("connect", self._connected)
+        self.joined = threading.Event()
+        self._first = True
+
+    def _message(self, msg):
+        if isinstance(msg, dict) and msg.get("room") == self.room:
+            with self.lock:
+                self.seen.add(msg["id"])
+                self.last_id = max(self.last_id, msg["id"])
+
+    def _connected(self):
+        if self._first:
+            self._first = False
+            return
+        self.reconnects += 1
+        threading.Thread(target=self._rejoin, daemon=True).start()
+
+    def _rejoin(self):
+        self.joined.clear()
+        for _ in range(20):
+            try:
+                if self.sio.call("join", {"room": self.room}, timeout=5).get("ok"):
+                    break
+            except Exception:  # noqa: BLE001
+                time.sleep(0.5)
+        self.catch_up()
+        self.joined.set()
+
+    def catch_up(self):
+        after = self.last_id
+        r = requests.get(f"{self.url}/api/v1/rooms/{self.room}/messages?after={after}&per_page=200",
+                         headers={"Authorization": f"Bearer {self.token}"}, timeout=20)
+        for m in r.json().get("items", []):
+            self._message(dict(m, room=self.room))
+
+    def start(self):
+        self.sio.connect(self.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=20)
+        ack = self.sio.call("join", {"room": self.room}, timeout=20)
+        self.last_id = ack.get("last_id", 0)
+        self.joined.set()
+
+    def say(self, body: str):
+        client_id = uuid.uuid4().hex
+        self.sent.append(client_id)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            self.joined.wait(10)
+            try:
+                ack = self.sio.call("message", {"room": self.room, "body": body, "client_id": client_id}, timeout=5)
+                if isinstance(ack, dict) and ack.get("id"):
+                    self.acked.add(client_id)
+                    return
+            except Exception:  # noqa: BLE001 - not acked: resend the same client_id
+                pass
+            time.sleep(0.3)
+
+
+def start_stack(database: str, redis_url: str, port: int, run: Path) -> subprocess.Popen:
+    env = dict(os.environ, PROD_SKIP_SETUP="1", DATABASE_URL=f"postgresql://postgres@127.0.0.1:5432/{database}",
+               REDIS_URL=redis_url, MENTORING_SECURE_COOKIES="false", MENTORING_RUN=str(run),
+               MENTORING_LISTEN=str(port), MENTORING_LOGIN_RATE_LIMIT="100000 per minute")
+    run.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([str(ROOT / "scripts" / "prod.sh")], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=open(run / "stack.log", "wb"), stderr=subprocess.STDOUT)
+    for _ in range(180):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                time.sleep(2)  # both Socket.IO processes warmed up
+                return proc
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise RuntimeError("stack did not start: " + (run / "stack.log").read_text()[-2000:])
+
+
+def socket_worker_pids(port: int) -> list[int]:
+    """The gunicorn worker (not master) of the Socket.IO process on `port`."""
+    out = subprocess.run(["pgrep", "-f", f"gevent.*127.0.0.1:{port}"], capture_output=True, text=True).stdout
+    pids = [int(p) for p in out.split()]
+    return [p for p in pids if any(str(q) == open(f"/proc/{p}/stat").read().split()[3] for q in pids)]
+
+
+def inject(scenario: str, redis_port: int) -> str:
+    if scenario == "kill-web":
+        # ip_hash sends every loopback client to one process: kill the one holding them.
+        victims = socket_worker_pids(8101) + socket_worker_pids(8102)
+        for pid in victims:
+            os.kill(pid, signal.SIGKILL)
+        return f"SIGKILL Socket.IO workers {victims} (gunicorn masters respawn them)"
+    if scenario == "redis-restart":
+        subprocess.run(["redis-cli", "-p", str(redis_port), "shutdown", "nosave"], capture_output=True)
+        time.sleep(2)
+        subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(redis_port),
+                        "--save", "", "--appendonly", "no", "--dir", "/tmp", "--logfile",
+                        f"/tmp/redis-{redis_port}.log"], check=True)
+        return f"Redis :{redis_port} shut down and restarted 2 s later"
+    raise ValueError(scenario)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scenario", choices=("kill-web", "redis-restart"), required=True)
+    parser.add_argument("--database", default="bench_province")
+    parser.add_argument("--rooms", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--fault-at", type=float, default=7)
+    parser.add_argument("--port", type=int, default=18090)
+    parser.add_argument("--redis-port", type=int, default=6380)
+    args = parser.parse_args()
+    from dataset import export, url_for_database
+    run = Path(f"/tmp/faults-{args.scenario}-{int(time.time())}")
+    run.mkdir(parents=True)
+    users = export(url_for_database("postgresql://postgres@127.0.0.1:5432/postgres", args.database),
+                   args.rooms, str(run / "users.json"))
+    data = json.loads((run / "users.json").read_text())
+    if subprocess.run(["redis-cli", "-p", str(args.redis_port), "ping"], capture_output=True).returncode:
+        inject("redis-restart", args.redis_port)  # start it
+    stack = start_stack(args.database, f"redis://127.0.0.1:{args.redis_port}/2", args.port, run)
+    url = f"http://127.0.0.1:{args.port}"
+    stop = threading.Event()
+    members: list[Member] = []
+    try:
+        for group in data["groups"]:
+            for m in group["members"][:10]:
+                tok = requests.post(f"{url}/api/v1/auth/token", json={"email": m["email"],
+                                                                       "password": data["password"]}, timeout=30)
+                member = Member(url, tok.json()["token"], group["room"], stop)
+                member.start()
+                members.append(member)
+        start_ids = {m.room: m.last_id for m in members}
+        t0 = time.monotonic()
+        fault = {}
+
+        def talk(member: Member, i: int):
+            n = 0
+            while time.monotonic() - t0 < args.seconds:
+                member.say(f"Tin nhắn {i}-{n}")
+                n += 1
+                time.sleep(args.interval)
+        threads = [threading.Thread(target=talk, args=(m, i)) for i, m in enumerate(members)]
+        for t in threads:
+            t.start()
+        time.sleep(args.fault_at)
+        fault["what"] = inject(args.scenario, args.redis_port)
+        fault["at_s"] = round(time.monotonic() - t0, 1)
+        for t in threads:
+            t.join()
+        time.sleep(3)  # the last broadcasts
+        # stored, per room, since the run began
+        stored: dict[int, list[dict]] = {}
+        for m in members:
+            if m.room not in stored:
+                r = requests.get(f"{url}/api/v1/rooms/{m.room}/messages?after={start_ids[m.room]}&per_page=200",
+                                 headers={"Authorization": f"Bearer {m.token}"}, timeout=20).json()["items"]
+                stored[m.room] = r
+        by_client: dict[str, int] = {}
+        for items in stored.values():
+            for msg in items:
+                if msg.get("client_id"):
+                    by_client[msg["client_id"]] = by_client.get(msg["client_id"], 0) + 1
+        sent = [c for m in members for c in m.sent]
+        missing_deliveries = sum(len({x["id"] for x in stored[m.room]} - m.seen) for m in members)
+        result = {
+            "scenario": args.scenario, "fault": fault, "clients": len(members), "seconds": args.seconds,
+            "sent": len(sent), "acked": sum(len(m.acked) for m in members),
+            "stored": sum(1 for c in sent if by_client.get(c)),
+            "stored_twice": sum(1 for c in sent if by_client.get(c, 0) > 1),
+            "not_stored": sum(1 for c in sent if not by_client.get(c)),
+            "deliveries_expected": sum(len(stored[m.room]) for m in members),
+            "deliveries_missing": missing_deliveries,
+            "clients_reconnected": sum(1 for m in members if m.reconnects),
+            "loadavg": round(os.getloadavg()[0], 1), "log": str(run / "stack.log"),
+        }
+        print(json.dumps(result))
+        ok = not (result["stored_twice"] or result["not_stored"] or missing_deliveries)
+    finally:
+        stop.set()
+        for m in members:
+            try:
+                m.sio.disconnect()
+            except Exception:  # noqa: BLE001
+                pass
+        os.killpg(stack.pid, signal.SIGTERM)
+        try:
+            stack.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(stack.pid, signal.SIGKILL)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
