@@ -48,6 +48,8 @@ class Member:
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2)
         self.sio.on("message", self._message)
         self.sio.on("connect", self._connected)
+        self.sio.on("disconnect", self._disconnected)
+        self.resume_from = 0
         self.joined = threading.Event()
         self._first = True
 
@@ -56,6 +58,12 @@ class Member:
             with self.lock:
                 self.seen.add(msg["id"])
                 self.last_id = max(self.last_id, msg["id"])
+
+    def _disconnected(self, *args):
+        # What the client had when the line dropped: live messages arriving
+        # after the re-join must not move the catch-up past the gap.
+        with self.lock:
+            self.resume_from = self.last_id
 
     def _connected(self):
         if self._first:
@@ -76,7 +84,7 @@ class Member:
         self.joined.set()
 
     def catch_up(self):
-        after = self.last_id
+        after = self.resume_from
         r = requests.get(f"{self.url}/api/v1/rooms/{self.room}/messages?after={after}&per_page=200",
                          headers={"Authorization": f"Bearer {self.token}"}, timeout=20)
         for m in r.json().get("items", []):
