@@ -2,6 +2,14 @@
 
     .venv/bin/python bench/faults.py --scenario kill-web       # SIGKILL one Socket.IO worker mid-conversation
     .venv/bin/python bench/faults.py --scenario redis-restart  # restart the stack's Redis mid-conversation
+    .venv/bin/python bench/faults.py --scenario pg-stop        # stop PostgreSQL for 10 s (a throw-away cluster)
+
+pg-stop never touches the shared PostgreSQL: it creates (once) a cluster of
+its own in /tmp/faults-pg on port 5440, builds a small data set there
+(bench/dataset.py, 2,000 cases), runs the stack on it, and stops that
+cluster for --outage seconds while a prober fetches a district worker's
+inbox every 0.2 s: which statuses did people get, and how long after
+PostgreSQL came back did pages work again, without restarting anything.
 
 Starts the stack on the benchmark database (bench/dataset.py) with its own
 Redis (port 6380: the shared Redis on 6379 is never touched), connects
@@ -112,8 +120,35 @@ class Member:
             time.sleep(0.3)
 
 
-def start_stack(database: str, redis_url: str, port: int, run: Path) -> subprocess.Popen:
-    env = dict(os.environ, PROD_SKIP_SETUP="1", DATABASE_URL=f"postgresql://postgres@127.0.0.1:5432/{database}",
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_DIR = Path("/tmp/faults-pg")
+PG_PORT = 5440
+
+
+def pg_ctl(*args: str) -> None:
+    subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(PG_DIR), *args],
+                   check=True, capture_output=True, timeout=60)
+
+
+def throwaway_cluster(database: str) -> None:
+    """Our own PostgreSQL on PG_PORT, with the benchmark data set in `database`."""
+    if not (PG_DIR / "PG_VERSION").exists():
+        PG_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["chown", "postgres", str(PG_DIR)], check=True)
+        subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "initdb"), "-D", str(PG_DIR), "-A", "trust"],
+                       check=True, capture_output=True, timeout=120)
+    if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(PG_PORT)]).returncode:
+        pg_ctl("-o", f"-p {PG_PORT} -k /tmp -c max_connections=200", "-l", str(PG_DIR / "log"), "-w", "start")
+    server = f"postgresql://postgres@127.0.0.1:{PG_PORT}/postgres"
+    from dataset import build_database, facts, url_for_database
+    try:
+        facts(url_for_database(server, database))
+    except Exception:  # noqa: BLE001 - not built yet
+        build_database(server, database, 2000)
+
+
+def start_stack(database: str, redis_url: str, port: int, run: Path, pg_port: int = 5432) -> subprocess.Popen:
+    env = dict(os.environ, PROD_SKIP_SETUP="1", DATABASE_URL=f"postgresql://postgres@127.0.0.1:{pg_port}/{database}",
                REDIS_URL=redis_url, MENTORING_SECURE_COOKIES="false", MENTORING_RUN=str(run),
                MENTORING_LISTEN=str(port), MENTORING_LOGIN_RATE_LIMIT="100000 per minute")
     run.mkdir(parents=True, exist_ok=True)
@@ -151,12 +186,46 @@ def inject(scenario: str, redis_port: int) -> str:
                         "--save", "", "--appendonly", "no", "--dir", "/tmp", "--logfile",
                         f"/tmp/redis-{redis_port}.log"], check=True)
         return f"Redis :{redis_port} shut down and restarted 2 s later"
+    if scenario == "pg-stop":
+        pg_ctl("-m", "fast", "-w", "stop")
+        return f"PostgreSQL :{PG_PORT} stopped (fast)"
     raise ValueError(scenario)
+
+
+def probe(url: str, cookies, stop: threading.Event, seen: list) -> None:
+    """A district worker opening the inbox every 0.2 s: (time, status or error)."""
+    s = requests.Session()
+    s.cookies.update(cookies)
+    while not stop.is_set():
+        t = time.monotonic()
+        try:
+            r = s.get(f"{url}/cases", timeout=15, allow_redirects=False)
+            seen.append((t, r.status_code, r.headers.get("Retry-After")))
+        except requests.RequestException as err:
+            seen.append((t, type(err).__name__, None))
+        time.sleep(0.2)
+
+
+def outage_report(probes: list, down_at: float, up_at: float) -> dict:
+    def histogram(rows):
+        out: dict[str, int] = {}
+        for _, status, _ in rows:
+            out[str(status)] = out.get(str(status), 0) + 1
+        return out
+    during = [p for p in probes if down_at <= p[0] < up_at]
+    after = [p for p in probes if p[0] >= up_at]
+    first_ok = next((p[0] for p in after if p[1] == 200), None)
+    return {"inbox_before": histogram([p for p in probes if p[0] < down_at]),
+            "inbox_during_outage": histogram(during),
+            "retry_after_headers": sorted({p[2] for p in during if p[2]}),
+            "inbox_after": histogram(after),
+            "first_200_after_restart_s": round(first_ok - up_at, 2) if first_ok else None}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scenario", choices=("kill-web", "redis-restart"), required=True)
+    parser.add_argument("--scenario", choices=("kill-web", "redis-restart", "pg-stop"), required=True)
+    parser.add_argument("--outage", type=float, default=10, help="pg-stop: seconds PostgreSQL stays down")
     parser.add_argument("--database", default="bench_province")
     parser.add_argument("--rooms", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=20)
@@ -168,12 +237,16 @@ def main() -> None:
     from dataset import export, url_for_database
     run = Path(f"/tmp/faults-{args.scenario}-{int(time.time())}")
     run.mkdir(parents=True)
-    users = export(url_for_database("postgresql://postgres@127.0.0.1:5432/postgres", args.database),
-                   args.rooms, str(run / "users.json"))
+    pg_port = 5432
+    if args.scenario == "pg-stop":
+        args.database, pg_port = "bench_pgstop", PG_PORT
+        throwaway_cluster(args.database)
+    export(url_for_database(f"postgresql://postgres@127.0.0.1:{pg_port}/postgres", args.database),
+           args.rooms, str(run / "users.json"))
     data = json.loads((run / "users.json").read_text())
     if subprocess.run(["redis-cli", "-p", str(args.redis_port), "ping"], capture_output=True).returncode:
         inject("redis-restart", args.redis_port)  # start it
-    stack = start_stack(args.database, f"redis://127.0.0.1:{args.redis_port}/2", args.port, run)
+    stack = start_stack(args.database, f"redis://127.0.0.1:{args.redis_port}/2", args.port, run, pg_port)
     url = f"http://127.0.0.1:{args.port}"
     stop = threading.Event()
     members: list[Member] = []
@@ -198,9 +271,21 @@ def main() -> None:
         threads = [threading.Thread(target=talk, args=(m, i)) for i, m in enumerate(members)]
         for t in threads:
             t.start()
+        probes: list = []
+        if args.scenario == "pg-stop":
+            from segfault import login
+            district = next(m["email"] for m in data["groups"][0]["members"] if m["tier"] == "district")
+            cookies = login(url, district, data["password"]).cookies
+            threading.Thread(target=probe, args=(url, cookies, stop, probes), daemon=True).start()
         time.sleep(args.fault_at)
+        down_at = time.monotonic()
         fault["what"] = inject(args.scenario, args.redis_port)
-        fault["at_s"] = round(time.monotonic() - t0, 1)
+        fault["at_s"] = round(down_at - t0, 1)
+        if args.scenario == "pg-stop":
+            time.sleep(args.outage)
+            pg_ctl("-o", f"-p {PG_PORT} -k /tmp -c max_connections=200", "-l", str(PG_DIR / "log"), "-w", "start")
+            up_at = time.monotonic()
+            fault["what"] += f", started again after {round(up_at - down_at, 1)} s"
         for t in threads:
             t.join()
         time.sleep(3)  # the last broadcasts
@@ -227,6 +312,7 @@ def main() -> None:
             "deliveries_expected": sum(len(stored[m.room]) for m in members),
             "deliveries_missing": missing_deliveries,
             "clients_reconnected": sum(1 for m in members if m.reconnects),
+            **(outage_report(probes, down_at, up_at) if args.scenario == "pg-stop" else {}),
             "loadavg": round(os.getloadavg()[0], 1), "log": str(run / "stack.log"),
         }
         print(json.dumps(result))
