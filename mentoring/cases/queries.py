@@ -10,12 +10,12 @@ from sqlalchemy import and_, case as sql_case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mentoring.auth import policy
+from mentoring.auth.models import User
 from mentoring.cases import icd
 from mentoring.cases.models import (Case, CaseAttachment, CaseDiagnosis, CaseEvent, CaseReply,
                                     TeachingNomination)
 from mentoring.errors import NotFound
 from mentoring.extensions import db
-from mentoring.auth.models import User
 from mentoring.org.models import Facility, GroupMembership
 from mentoring.org.services import Page
 from mentoring.org.services import paginate as paginate_rows
