@@ -48,12 +48,13 @@ def create_app(config: dict | type | None = None) -> Flask:
 
 
 def _trust_proxies(app: Flask) -> None:
-    """Take the client's address (and scheme) from X-Forwarded-For/-Proto
-    only through as many proxies as the operator says stand in front."""
-    proxies = int(app.config.get("MENTORING_TRUSTED_PROXIES") or 0)
-    if proxies > 0:
+    """Behind nginx (scripts/prod.sh), every request comes from 127.0.0.1: the
+    per-address login limit would then be one limit for the whole province.
+    MENTORING_TRUSTED_PROXIES=N trusts the last N X-Forwarded-For/-Proto hops."""
+    hops = int(app.config.get("MENTORING_TRUSTED_PROXIES") or 0)
+    if hops > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _security_headers(response):
@@ -156,7 +157,8 @@ def _init_extensions(app: Flask) -> None:
     from mentoring import realtime  # noqa: F401  (the connect handler and user rooms)
     for domain in DOMAINS:
         _optional(f"mentoring.{domain}.events")
-    socketio.init_app(app, message_queue=app.config.get("REDIS_URL"), async_mode="threading",
+    socketio.init_app(app, message_queue=app.config.get("REDIS_URL"),
+                      async_mode=app.config.get("MENTORING_SOCKETIO_ASYNC_MODE") or "threading",
                       channel=app.config.get("MENTORING_SOCKETIO_CHANNEL") or "flask-socketio",
                       cors_allowed_origins=app.config.get("MENTORING_SOCKET_ORIGINS", []) or None,
                       manage_session=False,

@@ -120,6 +120,24 @@ def finalise(config: dict, instance_path: str) -> None:
     secure = config.get("MENTORING_SECURE_COOKIES", True)
     if str(secure).lower() in ("0", "false", "no"):
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = False
+    _pool_options(config)
     if config.get("REDIS_URL") and config.get("RATELIMIT_STORAGE_URI") == "memory://":
         # Limits must hold across processes, so they live where the processes meet.
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+
+
+def _pool_options(config: dict) -> None:
+    """The database pool of one process, sized to how many requests it runs at
+    once (gunicorn_conf.py sets MENTORING_DB_POOL_SIZE to a gthread worker's
+    threads; a gevent Socket.IO process sets it explicitly). SQLAlchemy's
+    default, 5 + 10 overflow, made gevent processes with hundreds of sockets
+    wait 30 s and fail ("QueuePool limit of size 5 overflow 10 reached"), and
+    let 100-thread processes open and drop overflow connections all day."""
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    for key, name in (("pool_size", "MENTORING_DB_POOL_SIZE"), ("max_overflow", "MENTORING_DB_MAX_OVERFLOW"),
+                      ("pool_timeout", "MENTORING_DB_POOL_TIMEOUT")):
+        if config.get(name) not in (None, ""):
+            options[key] = int(config[name])
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options

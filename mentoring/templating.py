@@ -95,7 +95,10 @@ def _case_navigation(user) -> list[tuple[str, str, str]]:
     """Cases, with how many wait for this person; the report and audit for staff."""
     from flask_babel import gettext
     from mentoring.cases.queries import inbox_count
-    waiting = inbox_count(user) if policy.allowed(user, "case.inbox") else 0
+    # Cases wait one tier above their asker: nothing ever waits at the bottom
+    # tier, so a commune worker's page skips the count (one query on every page).
+    at_bottom = user.tier_code == tier_codes()[-1]
+    waiting = inbox_count(user) if policy.allowed(user, "case.inbox") and not at_bottom else 0
     items = [("cases.inbox", gettext("Cases (%(n)d)", n=waiting) if waiting else gettext("Cases"), "clipboard")]
     if policy.allowed(user, "case.report"):
         items.append(("cases.report", _l("Response times"), "stopwatch"))

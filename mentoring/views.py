@@ -23,7 +23,7 @@ def home():
     stats, groups = None, []
     if policy.allowed(current_user, "group.overview"):
         # Staff oversee every group: counts here, the list on the overview page.
-        comps = org_services.compositions()
+        comps = org_services.compositions(load_mentors=False)
         stats = {
             "groups": db.session.execute(select(func.count()).select_from(MentoringGroup)).scalar(),
             "incomplete": None,
@@ -32,10 +32,10 @@ def home():
         }
         stats["incomplete"] = stats["groups"] - sum(1 for c in comps.values() if c.complete)
     else:
-        stmt = policy.scope_groups(current_user, select(MentoringGroup))
-        mine = org_services.groups_page(stmt, 1, 50).items
-        comps = org_services.compositions([g.id for g in mine])
-        groups = [(g, comps[g.id]) for g in mine if g.id in comps]
+        # A worker's home shows each group's name and mentor: two queries, not
+        # every member's account and the per-tier counts (issue 12's profile).
+        groups = org_services.groups_with_mentor_names(
+            policy.scope_groups(current_user, select(MentoringGroup.id, MentoringGroup.name)), limit=50)
     return render_template("home.html", groups=groups, stats=stats)
 
 

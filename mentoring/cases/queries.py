@@ -10,6 +10,7 @@ from sqlalchemy import and_, case as sql_case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mentoring.auth import policy
+from mentoring.auth.models import User
 from mentoring.cases import icd
 from mentoring.cases.models import (Case, CaseAttachment, CaseDiagnosis, CaseEvent, CaseReply,
                                     TeachingNomination)
@@ -25,6 +26,20 @@ def _list_options(stmt):
     # facility (and the facility its province and commune), a dozen joins.
     return stmt.options(selectinload(Case.asker), selectinload(Case.facility),
                         selectinload(Case.claimed_by), selectinload(Case.diagnoses))
+
+
+def _row_options(stmt):
+    """What a case row of an HTML list shows (cases/_row.html): the facility's
+    name, the claimer's name, the diagnoses; not the asker, nor the accounts'
+    and facilities' own joined tier, province and commune (issue 12's profile:
+    the hot inbox built ~75 users, facilities, provinces and communes per page
+    that it never showed)."""
+    return stmt.options(
+        selectinload(Case.facility).lazyload(Facility.province),
+        selectinload(Case.facility).lazyload(Facility.commune),
+        selectinload(Case.claimed_by).lazyload(User.tier),
+        selectinload(Case.claimed_by).lazyload(User.facility),
+        selectinload(Case.diagnoses))
 
 
 def paginate(stmt, page: int, per_page: int):
@@ -88,17 +103,25 @@ def _waiting_for(user):
 
 def inbox(user, page: int = 1, per_page: int = 25) -> Page:
     stmt = _waiting_for(user).order_by(Case.urgency_rank, Case.due_at, Case.id)
-    return paginate(stmt, page, per_page)
+    return paginate_rows(_row_options(stmt), page, per_page)
 
 
 def inbox_count(user) -> int:
+    from flask import g, has_app_context
+    if has_app_context() and g.get("inbox_count") is not None and user.id == _current_user_id():
+        return g.inbox_count  # the inbox page just counted them (cases.views.inbox)
     return db.session.execute(select(func.count()).select_from(
         _waiting_for(user).with_only_columns(Case.id).subquery())).scalar()
 
 
+def _current_user_id():
+    from flask_login import current_user
+    return getattr(current_user, "id", None)
+
+
 def my_cases(user, limit: int = 20) -> list[Case]:
     """The asker's own cases still in progress, answered first."""
-    stmt = _list_options(select(Case).where(Case.asker_id == user.id, Case.status != "closed")
+    stmt = _row_options(select(Case).where(Case.asker_id == user.id, Case.status != "closed")
                          ).order_by(sql_case((Case.status == "answered", 0), else_=1),
                                     Case.updated_at.desc()).limit(limit)
     return list(db.session.execute(stmt).unique().scalars())

@@ -41,9 +41,15 @@ class _RedisPresence:
     offline within `alive_seconds` (their leftovers are swept lazily)."""
     TTL = 24 * 3600
 
-    def __init__(self, url: str, alive_seconds: float = 60, process_id: str | None = None):
+    def __init__(self, url: str, alive_seconds: float = 60, process_id: str | None = None,
+                 max_connections: int = 50):
         import redis
-        self._redis = redis.Redis.from_url(url)
+        # A blocking pool: under gevent hundreds of sockets may connect or drop
+        # at once (a phone network hiccup, a load balancer restart). redis-py's
+        # default pool raises "Too many connections" past 100; this one waits
+        # its turn for one of `max_connections` (measured: bench/RESULTS.md).
+        self._redis = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=20))
         self.process = process_id or uuid.uuid4().hex[:12]
         self.alive_seconds = alive_seconds
         self._stop = threading.Event()

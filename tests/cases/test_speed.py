@@ -98,3 +98,53 @@ def test_report_queries_are_bounded_and_share_is_right(client, count_queries):
     assert sum(r.coded for r in total) == sum(c != "unknown" for c in codes)
     assert sum(r.managed for r in total) == codes.count("managed_at_station")
     assert all(r.managed_share == r.managed / r.coded for r in rows if r.coded)
+
+
+def test_the_inbox_page_counts_the_waiting_cases_once(client, count_queries):
+    # The page's pager and the navigation badge count the same cases; the
+    # badge used to count them a second time (issue 12: the hot inbox).
+    group, people = gen_group()
+    _many(group, people, 30)
+    login(client, people["district"][0])
+    with count_queries() as counted:
+        page = client.get("/cases")
+    assert page.status_code == 200
+    waiting_counts = [s for s in counted.statements
+                      if "count(" in s.lower() and "group_memberships.tier_code = cases.current_tier_code" in s]
+    assert len(waiting_counts) == 1, waiting_counts
+    from mentoring.cases import queries
+    waiting = queries.inbox_count(people["district"][0])  # outside the request: counted afresh
+    assert waiting >= 30 and f"({waiting})" in page.get_data(as_text=True)  # the badge still says it
+
+
+def test_an_inbox_row_translates_only_the_labels_it_shows(client, monkeypatch):
+    # Issue 12's profile of the hot inbox: each label translated its whole
+    # table (all urgencies, all tiers...) to show one entry.
+    import flask_babel
+    group, people = gen_group()
+    _many(group, people, 30)
+    login(client, people["district"][0])
+    calls = {"n": 0}
+    real = flask_babel.Domain.gettext
+
+    def counting(self, *args, **kwargs):
+        calls["n"] += 1
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(flask_babel.Domain, "gettext", counting)
+    assert client.get("/cases").status_code == 200
+    assert calls["n"] <= 25 * 8, calls["n"]
+
+
+def test_the_inbox_page_loads_only_what_its_rows_show(client, count_queries):
+    # Rows show the facility's name, the claimer's name and the diagnoses: the
+    # page used to load every asker's account with its tier and facility, and
+    # each facility's province and commune.
+    group, people = gen_group()
+    _many(group, people, 30)
+    login(client, people["district"][0])
+    with count_queries() as counted:
+        assert client.get("/cases").status_code == 200
+    accounts = [s for s in counted.statements if "password_hash" in s]
+    assert len(accounts) == 1, accounts  # the logged-in user
+    rows = [s for s in counted.statements if s not in accounts]
+    assert not [s for s in rows if "JOIN provinces" in s or "JOIN communes" in s], rows

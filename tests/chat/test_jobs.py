@@ -68,3 +68,33 @@ def test_the_users_of_a_crashed_process_go_offline(app, redis_url):
     assert crashed._redis.smembers(crashed._key(user_id)) == set()  # swept
     assert survivor.connect(user_id, "sid-2") is True  # back online: the first live socket
     survivor.stop()
+
+
+def test_redis_presence_waits_for_a_connection_when_many_sockets_come_and_go(app, redis_url):
+    # Under gevent, hundreds of sockets dropping at once each asked the
+    # presence store for a Redis connection; the default pool raised "Too
+    # many connections" past its limit and the disconnects were lost.
+    import threading
+    store = presence._RedisPresence(redis_url, max_connections=3)
+    base = 10 ** 9 + 100
+    for i in range(24):
+        store._redis.delete(store._key(base + i))
+    barrier = threading.Barrier(24)
+    failures = []
+
+    def socket_comes_and_goes(i):
+        barrier.wait()
+        try:
+            for n in range(5):
+                store.connect(base + i, f"sid-{i}-{n}")
+                store.disconnect(base + i, f"sid-{i}-{n}")
+        except Exception as err:  # noqa: BLE001 - the assertion below names it
+            failures.append(repr(err))
+    threads = [threading.Thread(target=socket_comes_and_goes, args=(i,)) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.stop()
+    assert failures == []
+    assert store.online({base + i for i in range(24)}) == set()

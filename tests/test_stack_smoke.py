@@ -1,0 +1,145 @@
+"""Small smokes of the production stack and its benchmarks (issue 12), so they
+keep working: seconds each, no heavy load. The full runs are in bench/
+(bench/RESULTS.md has their commands and numbers).
+
+- the HTTP processes: gunicorn -k gthread with gunicorn_conf.py (warm-up,
+  pool per thread), hammered on a worker's inbox by bench/segfault.py's own
+  client loop: no worker dies, every answer is a 200;
+- the Socket.IO processes: gunicorn -k gevent with gunicorn_conf.py (which
+  switches Flask-SocketIO to gevent): a client joins its group room, sends,
+  and receives its message;
+- the nginx template renders into a configuration nginx accepts (when nginx
+  is installed);
+- bench/faults.py's kill-web scenario in miniature (a SIGKILLed gevent
+  worker: reconnect, re-join, catch up, every message stored once);
+- bench/report.py reads a locust run."""
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.live import GROUP_A, LiveServer, bearer, group_room, prepare_database, server_env, token
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+pytestmark = [pytest.mark.once, pytest.mark.no_transaction, pytest.mark.timeout(180)]
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn_conf.py"), "--no-control-socket"]
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("stack")
+    url = "sqlite:///" + str(base / "stack.db")
+    prepare_database(server_env(url, base / "instance"))
+    return base, url
+
+def test_gthread_workers_warm_up_and_survive_a_concurrent_inbox(seeded, tmp_path):
+    from segfault import deaths, hammer, login
+    base, url = seeded
+    log = tmp_path / "gthread.log"
+    port_server = LiveServer(server_env(url, base / "instance"), log, command=[])
+    port_server.command = GUNICORN + ["-k", "gthread", "-w", "2", "--threads", "4",
+                                      "-b", f"127.0.0.1:{port_server.port}", "wsgi:app"]
+    with port_server as server:
+        session = login(server.url, "district@demo.test", "demo-password")
+        counts = hammer(server.url, session.cookies, "/cases", clients=6, seconds=2)
+    text = log.read_text()
+    assert counts["ok"] > 0 and counts["status"] == {} and counts["errors"] == 0, counts
+    assert text.count("warmed up in") == 2, text[-2000:]
+    assert deaths(text, workers=2) == {"workers_booted": 2, "recycled": 0, "segfaults": 0,
+                                       "sigsegv_reports": 0, "workers_replaced": 0}
+
+def test_socketio_on_a_gevent_process_delivers_a_message(seeded, tmp_path):
+    import socketio
+    base, url = seeded
+    server = LiveServer(server_env(url, base / "instance"), tmp_path / "gevent.log", command=[])
+    server.command = GUNICORN + ["-k", "gevent", "-w", "1", "--worker-connections", "100",
+                                 "-b", f"127.0.0.1:{server.port}", "wsgi:app"]
+    with server:
+        tok = token(server.url, GROUP_A[3])
+        room = group_room(server.url, tok)
+        received, arrived = [], threading.Event()
+        sio = socketio.Client(reconnection=False)
+        sio.on("message", lambda m: (received.append(m), arrived.set()))
+        sio.connect(server.url, auth={"token": tok}, transports=["websocket"], wait_timeout=10)
+        try:
+            assert sio.call("join", {"room": room}, timeout=10)["ok"] is True
+            ack = sio.call("message", {"room": room, "body": "Chào cả nhóm", "client_id": "smoke-1"}, timeout=10)
+            assert arrived.wait(10), "no broadcast"
+        finally:
+            sio.disconnect()
+        stored = requests.get(f"{server.url}/api/v1/rooms/{room}/messages?after=0&per_page=200",
+                              headers=bearer(tok), timeout=10).json()["items"]
+    assert received[0]["id"] == ack["id"] and received[0]["client_id"] == "smoke-1"
+    assert [m["id"] for m in stored].count(ack["id"]) == 1
+    assert "gevent" in server.log_path.read_text()
+
+@pytest.mark.skipif(not any(Path(d, "nginx").exists() for d in ("/usr/sbin", "/usr/bin", "/usr/local/sbin")),
+                    reason="nginx not installed")
+def test_the_nginx_template_renders_to_a_valid_configuration(tmp_path):
+    text = (ROOT / "deploy" / "nginx.conf.template").read_text()
+    servers = "        server 127.0.0.1:8101;\n        server 127.0.0.1:8102;"
+    for key, value in {"@RUN@": str(tmp_path), "@ROOT@": str(ROOT), "@LISTEN@": "127.0.0.1:18999",
+                       "@HTTP_PORT@": "8001", "@SOCKET_SERVERS@": servers}.items():
+        text = text.replace(key, value)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(text)
+    nginx = next(str(Path(d, "nginx")) for d in ("/usr/sbin", "/usr/bin", "/usr/local/sbin")
+                 if Path(d, "nginx").exists())
+    result = subprocess.run([nginx, "-t", "-q", "-c", str(conf)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "ip_hash" in text and "location /socket.io/" in text
+
+def test_the_load_test_report_reads_a_locust_run(tmp_path):
+    # bench/report.py turns a bench/load.sh run into the tables of RESULTS.md.
+    (tmp_path / "locust_stats.csv").write_text(
+        "Type,Name,Request Count,Failure Count,Requests/s,50%,95%,99%\n"
+        "GET,GET /cases (inbox),10,0,2.5,40,90,120\n,Aggregated,10,0,2.5,40,90,120\n")
+    (tmp_path / "chat.json").write_text('{"app": {"lost": 0}}')
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "report.py"), str(tmp_path)],
+                         capture_output=True, text=True, timeout=30, env=dict(os.environ))
+    assert out.returncode == 0, out.stderr
+    assert "| GET GET /cases (inbox) | 10 | 2.5 | 40 | 90 | 120 | 0 |" in out.stdout
+
+def test_kill_web_scenario_a_killed_socket_worker_loses_and_doubles_nothing(seeded, tmp_path):
+    # bench/faults.py --scenario kill-web in miniature: one gevent Socket.IO
+    # worker is SIGKILLed between two messages; its master respawns it, the
+    # clients reconnect, re-join and catch up; every message is stored once.
+    import signal as signals
+    from faults import Member, socket_worker_pids
+    base, url = seeded
+    server = LiveServer(server_env(url, base / "instance"), tmp_path / "kill.log", command=[])
+    server.command = GUNICORN + ["-k", "gevent", "-w", "1", "--worker-connections", "100",
+                                 "-b", f"127.0.0.1:{server.port}", "wsgi:app"]
+    stop = threading.Event()
+    with server:
+        a_tok, b_tok = token(server.url, GROUP_A[3]), token(server.url, GROUP_A[0])
+        room = group_room(server.url, a_tok)
+        a, b = Member(server.url, a_tok, room, stop), Member(server.url, b_tok, room, stop)
+        a.start()
+        b.start()
+        a.say("trước khi ngắt")
+        for pid in socket_worker_pids(server.port):
+            os.kill(pid, signals.SIGKILL)
+        a.say("sau khi ngắt")  # resent with the same client_id until the respawned worker acks it
+        deadline = time.monotonic() + 20
+        stored = []
+        while time.monotonic() < deadline:
+            stored = requests.get(f"{server.url}/api/v1/rooms/{room}/messages?after=0&per_page=200",
+                                  headers=bearer(b_tok), timeout=10).json()["items"]
+            mine = [m for m in stored if m.get("client_id") in a.sent]
+            if len(mine) == 2 and {m["id"] for m in mine} <= b.seen:
+                break
+            time.sleep(0.3)
+        for member in (a, b):
+            member.sio.disconnect()
+    mine = [m for m in stored if m.get("client_id") in a.sent]
+    assert sorted(m["client_id"] for m in mine) == sorted(a.sent)  # each stored exactly once
+    assert {m["id"] for m in mine} <= b.seen  # b got both, live or by its catch-up
+    assert a.reconnects >= 1 and b.reconnects >= 1
