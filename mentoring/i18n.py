@@ -27,3 +27,16 @@ def select_timezone() -> str:
 
 def local_time(value: datetime, tz_name: str | None = None) -> datetime:
     return value.astimezone(ZoneInfo(tz_name or select_timezone()))
+
+
+def zone_label(zone: str, at: datetime | None = None) -> str:
+    """A time zone as people say it, "Giờ Việt Nam (UTC+7)", never its
+    database id ("Asia/Ho_Chi_Minh"). The offset is the one in force at `at`."""
+    from babel.dates import get_timezone_name
+    from flask_babel import get_locale, gettext
+    if zone in ("UTC", "Etc/UTC"):
+        return gettext("Coordinated Universal Time (UTC)")
+    offset = int((at or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(zone)).utcoffset().total_seconds() // 60)
+    hours, minutes = divmod(abs(offset), 60)
+    utc = "UTC" + ("+" if offset >= 0 else "−") + str(hours) + (f":{minutes:02d}" if minutes else "")
+    return f"{get_timezone_name(zone, locale=get_locale())} ({utc})"
