@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from mentoring.auth import policy
 from mentoring.auth.models import ROLE_VALUES
-from mentoring.i18n import zone_label
+from mentoring.i18n import duration, zone_label
 from mentoring.org.services import tier_codes, tier_label
 
 
@@ -44,6 +44,7 @@ def register(app) -> None:
         }
 
     app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
     app.jinja_env.globals.update(
         url_for=url_for,

@@ -57,7 +57,7 @@ COLLECT_TEXT = """() => {
     if (!text || !el || ["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE"].includes(el.tagName)) continue;
     const select = el.closest("select");
     if (!shown(select || el) || foreign(el)) continue;
-    out.push({kind: "text", text: text, where: where(el)});
+    out.push({kind: "text", text: text, where: where(el), transform: getComputedStyle(el).textTransform});
   }
   for (const el of document.querySelectorAll("[aria-label], [title], [placeholder], [alt]")) {
     if (foreign(el)) continue;
@@ -95,6 +95,8 @@ class Catalogue:
         with open(ROOT / "mentoring/translations/vi/LC_MESSAGES/messages.po", "rb") as f:
             catalog = read_po(f, locale="vi")
         texts = []
+        # tier names are written one way everywhere: as the catalogue has them
+        self.tiers = {_norm(catalog[code].string) for code in ("central", "provincial", "district", "commune")}
         for message in catalog:
             strings = message.string if isinstance(message.string, (tuple, list)) else [message.string]
             # %(name)s and {name} are filled with data, not words of the catalogue
@@ -136,6 +138,9 @@ class Catalogue:
         known = self.words | self.data_words(database)
         problems = []
         for item in items:
+            if item.get("transform", "none") != "none" and _norm(re.sub(r"\s*\(.*\)$", "", item["text"])) in self.tiers:
+                problems.append(f'text of {item["where"]}: tier name {item["text"]!r} re-cased by CSS '
+                                f'(text-transform: {item["transform"]})')
             unknown = sorted({w for w in words(item["text"]) if _norm(w) not in known})
             if unknown:
                 problems.append(f'{item["kind"]} of {item["where"]}: {item["text"][:120]!r} '

@@ -19,6 +19,10 @@ def test_ask_reply_live_and_other_group_gets_404(person, audit, screen, tmp_path
 
     commune = person("commune@demo.test")
     audit.visit(commune, "home-commune")
+    commune.goto("/groups")
+    audit.visit(commune, "groups", weigh=False)
+    commune.locator('[data-testid="group-card"] a').first.click()
+    audit.visit(commune, "group", weigh=False)
     commune.goto("/cases/new")
     commune.locator("#age_years").fill("58")
     commune.locator("#sex").select_option("female")

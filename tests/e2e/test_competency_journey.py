@@ -48,6 +48,9 @@ def test_dashboard_export_certificate_and_public_check(person, audit, tmp_path):
     pdf = open(download.value.path(), "rb").read()
     assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
 
+    coordinator.goto("/cases/report")   # response times: durations in words, not "2 days, 0:00:00"
+    audit.visit(coordinator, "response-times")
+
     public = audit.context().new_page()   # no login: anyone holding the paper
     public.goto(f"/certificates/{certificate_code}")
     expect(public.get_by_role("status")).to_have_attribute("data-status", "valid")
