@@ -203,6 +203,8 @@ class Audit:
         self.visited.append(name)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{self.journey}-{name}-{self.screen}.png"), full_page=True)
+        if not AXE.exists():
+            raise AssertionError(f"{AXE} is missing: scripts/setup.sh installs it (npm ci, dev dependency)")
         page.evaluate(AXE.read_text(encoding="utf-8"))
         for v in page.evaluate(RUN_AXE):
             self.problems.append(f"[axe {name} {self.screen}] {v['impact']} {v['id']}: {v['help']}\n      "
