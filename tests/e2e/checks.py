@@ -194,6 +194,9 @@ class Audit:
         page = self.context().new_page()
         page.console_errors = []
         page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+        if "login" not in self.visited:   # every journey starts here: checked once per journey
+            page.goto("/login")
+            self.visit(page, "login")
         log_in(page, email)
         return page
 
