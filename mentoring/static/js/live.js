@@ -33,6 +33,11 @@
       });
   }
 
+  // A reply pushed while the link was down is not pushed again: look once it is back.
+  socket.io.on("reconnect", function () {
+    if (document.querySelector("[data-case-page]")) { refreshCase(); }
+  });
+
   socket.on("notification", function (note) {
     bell.textContent = String((Number(bell.textContent) || 0) + 1);
     bell.classList.remove("d-none");
