@@ -5,7 +5,7 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, has_app_context, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 
 from mentoring import config as config_module
 from mentoring.bounds import IdConverter, limit_body, refuse_nul_in_request
@@ -185,10 +185,25 @@ def _init_extensions(app: Flask) -> None:
 
 def _writes_data() -> bool:
     """Will this unit of work write? Doors that are not plain HTTP say so with
-    g.writes_data (scheduler jobs, chat events); requests by their method."""
+    g.writes_data (scheduler jobs, chat events); requests by their method, and
+    a GET whose view is marked `writes_data` (reading a case audits the read)."""
     if has_app_context() and g.get("writes_data"):
         return True
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    if not has_request_context():
+        return False
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, "writes_data", False))
+
+
+def writes_data(view):
+    """Mark a GET view that writes (an audit row): on SQLite its transaction
+    takes the write lock at BEGIN and waits its turn, instead of failing with
+    "database is locked" when another writer committed after it began reading
+    (two people opening the same case at once got a 503)."""
+    view.writes_data = True
+    return view
 
 
 def _sqlite_pragmas(engine, event) -> None:

@@ -1,11 +1,12 @@
 """Template globals: navigation by role, formatting in the user's language and zone."""
 from flask import request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mentoring.auth import policy
 from mentoring.auth.models import ROLE_VALUES
+from mentoring.i18n import duration, zone_label
 from mentoring.org.services import tier_codes, tier_label
 
 
@@ -44,7 +45,8 @@ def register(app) -> None:
             "unread_notifications": _unread(current_user),
         }
 
-    app.jinja_env.filters["datetime"] = lambda v, fmt="short": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
     app.jinja_env.globals.update(
         url_for=url_for,
@@ -54,6 +56,8 @@ def register(app) -> None:
         role_label=role_label,
         kind_label=kind_label,
         pairs=lambda values: [(v, v) for v in values],
+        zone_label=zone_label,
+        zone_options=lambda zones: [(z, zone_label(z)) for z in zones],
         role_options=lambda: [(r, role_label(r)) for r in ROLE_VALUES],
         tier_options=lambda tiers: [(t.code, tier_label(t.code)) for t in tiers],
         kind_options=lambda kinds: [(k, kind_label(k)) for k in kinds],
@@ -68,6 +72,15 @@ def register(app) -> None:
         facility_options=lambda facilities: [
             (f.id, f"{f.name} ({tier_label(f.tier_code)})") for f in facilities],
     )
+
+
+def _datetime(value, fmt="short") -> str:
+    if not value:
+        return ""
+    if fmt == "full":
+        # Babel's full time ends in "GMT+07:00"; pages name the zone apart, as people say it (zone_label)
+        return f"{format_date(value, 'full')}, {format_time(value, 'short')}"
+    return format_datetime(value, fmt)
 
 
 def _unread(user) -> int:

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from mentoring import clock, uploads
+from mentoring import clock, uploads, writes_data
 from mentoring.audit.services import record as audit_record
 from mentoring.auth import policy
 from mentoring.bounds import accepts_upload, id_arg
@@ -43,6 +43,7 @@ def _render_case(case, forms: dict | None = None, status: int = 200):
 
 
 @bp.route("/<int:case_id>")
+@writes_data
 @login_required
 def detail(case_id: int):
     case = case_or_404(case_id)
