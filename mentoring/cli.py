@@ -74,7 +74,7 @@ def import_admin_units():
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
-    """Idempotent demo data: the accounts of API.md on real facilities."""
+    """Idempotent demo data: the accounts of docs/api.md on real facilities."""
     from mentoring.demo import seed
     summary = seed()
     db.session.commit()

@@ -1,4 +1,4 @@
-"""`flask --app wsgi seed-demo`: the demo of API.md, idempotent.
+"""`flask --app wsgi seed-demo`: the demo of docs/api.md, idempotent.
 
 Two complete 1-4-4-2 groups on real places: group A around Bach Mai Hospital
 supporting Phú Thọ, group B around Chợ Rẫy Hospital supporting Đồng Tháp.

@@ -1,4 +1,4 @@
-"""Turn errors into responses: JSON in the format of API.md under /api/,
+"""Turn errors into responses: JSON in the format of docs/api.md under /api/,
 an HTML page elsewhere. Never a bare 500 for bad input."""
 import logging
 

@@ -1,5 +1,5 @@
 """The JSON API's shared parts: the flask-smorest Api, the error format of
-API.md, paging, and token authentication."""
+docs/api.md, paging, and token authentication."""
 from flask import current_app, g, request
 from flask_login import current_user
 from flask_smorest import Api as SmorestApi
@@ -40,7 +40,7 @@ class PageArgs(Schema):
 
 
 def page_schema(item_schema, name: str) -> type[Schema]:
-    """The list envelope of API.md: {"items", "page", "per_page", "total"}."""
+    """The list envelope of docs/api.md: {"items", "page", "per_page", "total"}."""
     return Schema.from_dict({
         "items": fields.List(fields.Nested(item_schema)),
         "page": fields.Integer(),

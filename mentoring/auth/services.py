@@ -1,6 +1,6 @@
 """Accounts: creating, editing, authenticating people, and their API tokens.
 
-Services flush, doors commit (DESIGN.md)."""
+Services flush, doors commit (docs/architecture.md)."""
 import hashlib
 import re
 import secrets

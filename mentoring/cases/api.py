@@ -1,4 +1,4 @@
-"""The case routes of API.md: list, create, read, reply, escalate, close,
+"""The case routes of docs/api.md: list, create, read, reply, escalate, close,
 attach. Parse with a schema, ask the policy, call a service, commit once."""
 from datetime import datetime, time, timedelta, timezone
 

@@ -1,4 +1,4 @@
-"""The competency routes of API.md: a worker's progress, the public
+"""The competency routes of docs/api.md: a worker's progress, the public
 certificate check; and the acts behind the pages (assess, submit and decide
 outside courses, revoke, a new decision after a revocation)."""
 from flask import request
