@@ -1,4 +1,4 @@
-"""Fixtures for every test (DESIGN.md, "Tests").
+"""Fixtures for every test (docs/architecture.md, "Tests").
 
 One app and one schema per test session; each test runs inside a
 transaction that is rolled back at the end, with the code under test free to

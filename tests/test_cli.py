@@ -1,4 +1,4 @@
-"""The commands of API.md, run through Flask's CLI runner."""
+"""The commands of docs/api.md, run through Flask's CLI runner."""
 from sqlalchemy import func, select
 
 from mentoring.auth.models import User

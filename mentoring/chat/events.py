@@ -1,4 +1,4 @@
-"""Socket.IO doors of the chat (protocol in API.md). Each handler reloads
+"""Socket.IO doors of the chat (protocol in docs/api.md). Each handler reloads
 the socket's user, asks the policy through the service, commits once, and
 answers with an ack: the result, or {"error": {code, message, fields}}.
 Bad input of any shape gets an error ack, never an exception."""

@@ -1,4 +1,4 @@
-"""The session routes of API.md (list, schedule, read, RSVP, attendance, .ics)
+"""The session routes of docs/api.md (list, schedule, read, RSVP, attendance, .ics)
 and a few more for the phone app (change, cancel, join, leave, feedback).
 Parse with a schema, ask the policy, call a service, commit once."""
 from flask import Response, request

@@ -1,5 +1,5 @@
 """The competency routes are in the OpenAPI document with their error
-responses, and GET /api/v1/workers/<id>/progress has the shape of API.md."""
+responses, and GET /api/v1/workers/<id>/progress has the shape of docs/api.md."""
 from tests.competency.helpers import approved_course
 from tests.factories import gen_user, token_headers
 

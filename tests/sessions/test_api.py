@@ -1,4 +1,4 @@
-"""The session routes of API.md with their smallest bodies, the error
+"""The session routes of docs/api.md with their smallest bodies, the error
 format, and the OpenAPI document."""
 from datetime import timedelta
 
