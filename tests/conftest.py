@@ -8,6 +8,7 @@ TEST_DATABASE_URL points the suite at PostgreSQL; without it, SQLite in a
 temporary file. MENTORING_REQUIRE_SERVICES=1 (set by scripts/test.sh in CI)
 turns "PostgreSQL/Redis/Chromium absent" skips into failures."""
 import os
+import shutil
 import socket
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -193,3 +194,24 @@ def redis_url() -> str:
     """A real Redis (REDIS_URL_TESTS, REDIS_URL, or the local default) or a skip."""
     url = os.environ.get("REDIS_URL_TESTS") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     return need_service("Redis", url, 6379)
+
+
+# One Chromium for the whole run (tests/browser and tests/e2e): Playwright's
+# sync API refuses a second instance while one is open in the same thread.
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if REQUIRE_SERVICES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()

@@ -267,7 +267,7 @@ class CaseSchema(Schema):
     province_code = fields.Integer(allow_none=True)
     age_years = fields.Integer(allow_none=True)
     age_months = fields.Integer(allow_none=True)
-    sex = fields.String()
+    sex = fields.String(allow_none=True)  # a draft may not say yet
     pregnancy = fields.String()
     complaint = fields.String()
     question = fields.String()

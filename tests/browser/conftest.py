@@ -1,16 +1,12 @@
 """A real server with the demo data and a real Chromium (Debian's, driven by
 Playwright with executable_path; no browser download)."""
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import REQUIRE_SERVICES
 from tests.live import ROOT, LiveServer, prepare_database, server_env
 
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+from tests.conftest import CHROMIUM  # noqa: E402,F401  (the browser fixture lives there)
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -28,22 +24,6 @@ def live_server(tmp_path_factory):
     prepare_database(env)
     with LiveServer(env, base / "server.log") as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if REQUIRE_SERVICES:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -180,3 +180,14 @@ def test_shape_and_rule_errors_come_in_one_answer(client):
     assert db.session.execute(select(func.count()).select_from(Case)).scalar() == before
     # Anonymous callers get the shape errors only (no rules run for nobody), then 401 for the rest.
     assert client.post("/api/v1/cases", json={"group_id": "x"}).status_code in (401, 422)
+
+
+def test_a_draft_without_sex_is_answered_as_documented(client):
+    """Found by the fuzz run: a draft may lack the sex, and the document must say null is possible."""
+    group, people = gen_group()
+    body = case_body(group, draft=True)
+    del body["sex"]
+    r = client.post("/api/v1/cases", json=body, headers=token_headers(people["commune"][0]))
+    assert r.status_code == 201 and r.get_json()["sex"] is None
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["components"]["schemas"]["CaseDetail"]["properties"]["sex"].get("nullable") is True

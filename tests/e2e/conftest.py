@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, browser, log_in  # noqa: F401  (browser is a fixture)
+from tests.browser.conftest import log_in  # noqa: F401
 from tests.e2e.checks import ARTIFACTS, Audit, Catalogue
 from tests.live import LiveServer, free_port, prepare_database, server_env
 
