@@ -35,9 +35,10 @@ def create_app(config: dict | type | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
-    from mentoring import errors_http, templating
+    from mentoring import assets, errors_http, templating
     errors_http.register(app)
     templating.register(app)
+    assets.init_app(app)
     app.before_request(refuse_nul_in_request)
     app.after_request(_security_headers)
     return app

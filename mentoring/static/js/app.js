@@ -1,0 +1,73 @@
+/* Every page: install the service worker (the app opens with no signal),
+ * say plainly when the phone is offline and what waits on it to be sent,
+ * and forget the kept pages at log-out (a shared phone). No library. */
+(function () {
+  "use strict";
+  var node = document.getElementById("app-i18n");
+  var T = node ? JSON.parse(node.textContent) : {};
+  var banner = document.getElementById("net-banner");
+  var text = document.getElementById("net-banner-text");
+
+  function fmt(template, values) {
+    return String(template || "").replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
+  }
+
+  /* What the phone holds for the server: chat messages in the outbox
+   * (sent by themselves when the signal returns) and case drafts. */
+  function waiting() {
+    var chat = 0, drafts = 0, ls;
+    try { ls = window.localStorage; } catch (e) { return {chat: 0, drafts: 0}; }
+    if (!ls) { return {chat: 0, drafts: 0}; }
+    for (var i = 0; i < ls.length; i++) {
+      var key = ls.key(i);
+      if (key.indexOf("mentoring.chat.outbox.") === 0) {
+        try { chat += (JSON.parse(ls.getItem(key)) || []).length; } catch (e) { /* a damaged entry counts nothing */ }
+      } else if (key.indexOf("mentoring.cases.draft.") === 0) {
+        drafts += 1;
+      }
+    }
+    return {chat: chat, drafts: drafts};
+  }
+
+  function describeWaiting() {
+    var w = waiting(), parts = [];
+    if (w.chat) { parts.push(fmt(T.chat_messages, {n: w.chat})); }
+    if (w.drafts) { parts.push(fmt(T.case_drafts, {n: w.drafts})); }
+    return parts.length ? fmt(T.waiting, {what: parts.join(", ")}) : "";
+  }
+
+  var hideTimer = null;
+  function show(online) {
+    if (!banner) { return; }
+    window.clearTimeout(hideTimer);
+    if (online) {
+      if (banner.hidden) { return; }
+      banner.classList.add("online");
+      text.textContent = T.back_online;
+      hideTimer = window.setTimeout(function () { banner.hidden = true; }, 4000);
+      return;
+    }
+    banner.classList.remove("online");
+    text.textContent = [T.offline, describeWaiting()].filter(Boolean).join(" ");
+    banner.hidden = false;
+  }
+  window.addEventListener("offline", function () { show(false); });
+  window.addEventListener("online", function () { show(true); });
+  if (navigator.onLine === false) { show(false); }
+  window.mentoringNetBanner = {refresh: function () { if (navigator.onLine === false) { show(false); } }};
+
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* the app works without it */ });
+    });
+  }
+
+  document.querySelectorAll('form[action$="/logout"]').forEach(function (form) {
+    form.addEventListener("submit", function () {
+      if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage("forget-pages");
+      }
+      if (window.caches) { window.caches.delete("pages"); }
+    });
+  });
+})();
