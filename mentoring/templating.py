@@ -3,6 +3,7 @@ from flask import request, url_for
 from markupsafe import Markup, escape
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 from flask_login import current_user
 
 from mentoring.auth import policy
@@ -44,11 +45,14 @@ _TABS = {
                     "org.overview"),
     "admin": ("main.home", "org.overview", "org.facilities", "auth.admin_users", "sessions.index"),
 }
+# Labels in context "tab": one or two short words under an icon, which may
+# differ from the page's title (Vietnamese titles run long).
 _TAB_LABELS = {
-    "main.home": _l("Home"), "chat.index": _l("Chat"), "sessions.index": _l("Sessions"),
-    "competency.my_progress": _l("Progress"), "org.groups": _l("Groups"),
-    "competency.dashboard": _l("Dashboard"), "competency.readiness": _l("EHR go-live"),
-    "org.overview": _l("Cascade"), "org.facilities": _l("Facilities"), "auth.admin_users": _l("Accounts"),
+    "main.home": _p("tab", "Home"), "chat.index": _p("tab", "Chat"), "sessions.index": _p("tab", "Sessions"),
+    "competency.my_progress": _p("tab", "Progress"), "org.groups": _p("tab", "Groups"),
+    "competency.dashboard": _p("tab", "Dashboard"), "competency.readiness": _p("tab", "EHR go-live"),
+    "org.overview": _p("tab", "Cascade"), "org.facilities": _p("tab", "Facilities"),
+    "auth.admin_users": _p("tab", "Accounts"),
 }
 
 
@@ -63,7 +67,7 @@ def tabs(user, items) -> list[tuple[str, str, str]]:
             continue
         label, icon = by_endpoint[endpoint]
         if endpoint == "cases.inbox":
-            label = _l("Inbox") if user.role == "mentor" else _l("Cases")
+            label = _p("tab", "Inbox") if user.role == "mentor" else _p("tab", "Cases")
         else:
             label = _TAB_LABELS.get(endpoint, label)
         out.append((endpoint, label, icon))
