@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
 
     @app.url_defaults
     def _hashed_static(endpoint, values):
-        if endpoint == "static" and "filename" in values and not app.config.get("STATIC_PLAIN_NAMES"):
+        if endpoint == "static" and "filename" in values:
             values["filename"] = digests.hashed_name(values["filename"])
 
     def static(filename: str):
