@@ -9,6 +9,14 @@ from tests.browser.conftest import assert_fits_phone, log_in, screenshot
 LIVE = 15_000
 
 
+def _in_vietnamese(page) -> None:
+    """The account's language is kept on the account: another test may have
+    switched this demo user to English on the shared server."""
+    if page.locator("html").get_attribute("lang") == "en":
+        page.get_by_role("button", name="Tiếng Việt").click()
+        page.wait_for_function("document.documentElement.lang === 'vi'")
+
+
 def _sw_ready(page) -> None:
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     # The worker controls pages loaded after it activated.
@@ -18,6 +26,7 @@ def _sw_ready(page) -> None:
 
 def test_no_signal_opens_the_last_pages_and_says_what_waits(phone):
     log_in(phone, "commune@demo.test")
+    _in_vietnamese(phone)
     _sw_ready(phone)
     phone.goto("/sessions")
     phone.goto("/")
