@@ -29,6 +29,11 @@ self.addEventListener("activate", function (event) {
 
 self.addEventListener("message", function (event) {
   if (event.data === "forget-pages") { event.waitUntil(caches.delete(PAGE_CACHE)); }
+  // The offline page speaks the language of the person: fetched again when
+  // a page in another language than the kept copy's is shown (js/app.js).
+  if (event.data === "refresh-offline") {
+    event.waitUntil(caches.open(STATIC_CACHE).then(function (cache) { return cache.add(OFFLINE); }));
+  }
 });
 
 function keepPage(request, response) {

@@ -9,12 +9,11 @@ from tests.browser.conftest import assert_fits_phone, log_in, screenshot
 LIVE = 15_000
 
 
-def _in_vietnamese(page) -> None:
-    """The account's language is kept on the account: another test may have
-    switched this demo user to English on the shared server."""
-    if page.locator("html").get_attribute("lang") == "en":
-        page.get_by_role("button", name="Tiếng Việt").click()
-        page.wait_for_function("document.documentElement.lang === 'vi'")
+def _language(page, code: str) -> None:
+    """The language is kept on the account (shared with other tests on this server)."""
+    if page.locator("html").get_attribute("lang") != code:
+        page.get_by_role("button", name="Tiếng Việt" if code == "vi" else "English").click()
+        page.wait_for_function(f"document.documentElement.lang === '{code}'")
 
 
 def _sw_ready(page) -> None:
@@ -26,8 +25,18 @@ def _sw_ready(page) -> None:
 
 def test_no_signal_opens_the_last_pages_and_says_what_waits(phone):
     log_in(phone, "commune@demo.test")
-    _in_vietnamese(phone)
+    _language(phone, "en")
+    # A worker installed while the person reads English keeps an English offline page...
+    phone.evaluate("""navigator.serviceWorker.getRegistrations()
+        .then(rs => Promise.all(rs.map(r => r.unregister())))
+        .then(() => caches.keys()).then(ks => Promise.all(ks.map(k => caches.delete(k))))""")
+    phone.reload()
     _sw_ready(phone)
+    phone.wait_for_function("""caches.match('/offline').then(r => r ? r.text() : '')
+                               .then(t => t.includes('No signal'))""", timeout=LIVE)
+    _language(phone, "vi")  # ... until they switch back, and a fresh copy is asked for
+    phone.wait_for_function("""caches.match('/offline').then(r => r ? r.text() : '')
+                               .then(t => t.includes('Mất sóng'))""", timeout=LIVE)
     phone.goto("/sessions")
     phone.goto("/")
     expect(phone.get_by_test_id("home-cases")).to_be_visible()

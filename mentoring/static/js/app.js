@@ -60,6 +60,15 @@
     window.addEventListener("load", function () {
       navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* the app works without it */ });
     });
+    /* The kept offline page is in the language it was fetched in: when this
+     * page is in another (the person switched), ask for a fresh copy. */
+    navigator.serviceWorker.ready.then(function (registration) {
+      var lang = document.documentElement.lang, key = "mentoring.offline.lang", ls;
+      try { ls = window.localStorage; } catch (e) { return; }
+      if (!ls || !registration.active || navigator.onLine === false || ls.getItem(key) === lang) { return; }
+      registration.active.postMessage("refresh-offline");
+      ls.setItem(key, lang);
+    });
   }
 
   document.querySelectorAll('form[action$="/logout"]').forEach(function (form) {
