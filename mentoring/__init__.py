@@ -1,13 +1,14 @@
 """The 1-4-4-2 tele-mentoring platform."""
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
 from flask import Flask, g, has_app_context, has_request_context, request
 
 from mentoring import config as config_module
-from mentoring.bounds import IdConverter, refuse_nul_in_request
+from mentoring.bounds import IdConverter, limit_body, refuse_nul_in_request
 from mentoring.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 DOMAINS = ("auth", "org", "audit", "notifications", "cases", "chat", "sessions", "competency")
@@ -33,26 +34,76 @@ def create_app(config: dict | type | None = None) -> Flask:
     _secret_key(app)
 
     _init_extensions(app)
+    _trust_proxies(app)
     _register_blueprints(app)
     _register_cli(app)
     from mentoring import assets, errors_http, templating
     errors_http.register(app)
     templating.register(app)
     assets.init_app(app)
+    # The body limit goes before every other hook (CSRF reads the form).
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_body)
     app.before_request(refuse_nul_in_request)
     app.after_request(_security_headers)
     return app
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Take the client's address (and scheme) from X-Forwarded-For/-Proto
+    only through as many proxies as the operator says stand in front."""
+    proxies = int(app.config.get("MENTORING_TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+
 def _security_headers(response):
+    from flask import current_app
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Content-Security-Policy",
                                 "default-src 'self'; img-src 'self' data: blob:; "
-                                "style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
-                                "object-src 'none'; base-uri 'self'; form-action 'self'")
+                                f"style-src 'self' 'unsafe-inline'; connect-src {_connect_sources()}; "
+                                "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'")
+    hsts = int(current_app.config.get("MENTORING_HSTS_SECONDS") or 0)
+    if hsts and current_app.config.get("SESSION_COOKIE_SECURE"):
+        # Production serves only HTTPS (docs/deploy.md); browsers ignore it over http.
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
+    _no_store(response)
     return response
+
+
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+
+
+def _connect_sources() -> str:
+    """'self' and this origin's WebSocket (Socket.IO): older Safari does not
+    count ws:/wss: as 'self'. Any other host stays out."""
+    host = request.host if has_request_context() else ""
+    if not _HOST.match(host or ""):
+        return "'self'"
+    return f"'self' ws://{host} wss://{host}"
+
+
+def _no_store(response) -> None:
+    """Nothing a person saw after logging in stays in a shared phone's or a
+    proxy's cache: cases and chat are health data. Static files (the same
+    for everyone) keep their own caching."""
+    if not has_request_context() or request.endpoint == "static" or request.path.startswith("/static/"):
+        return
+    from flask import g, session
+    declared = response.headers.get("Cache-Control", "")
+    if "public" in declared:
+        return  # a view said it is the same for everyone (a manifest, a public page)
+    # Who is signed in, without loading the user here: an answer that never
+    # looked (/healthz while the database is away) must not start to now.
+    user = g.get("_login_user")
+    signed_in = user.is_authenticated if user is not None else "_user_id" in session
+    if request.path.startswith("/api/") or signed_in:
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers.setdefault("Cache-Control", "no-store")
 
 
 def _loads(value: str):
@@ -109,7 +160,9 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(app, message_queue=app.config.get("REDIS_URL"), async_mode="threading",
                       channel=app.config.get("MENTORING_SOCKETIO_CHANNEL") or "flask-socketio",
                       cors_allowed_origins=app.config.get("MENTORING_SOCKET_ORIGINS", []) or None,
-                      manage_session=False)
+                      manage_session=False,
+                      # A socket packet is a chat event, never a file: the HTTP body limit.
+                      max_http_buffer_size=app.config.get("MENTORING_MAX_BODY", 512 * 1024))
 
     from mentoring.api.core import make_api
     app.extensions["mentoring_api"] = make_api(app)

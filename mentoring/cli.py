@@ -1,4 +1,5 @@
-"""Command-line doors: create-user, import-admin-units, seed-demo, scheduler."""
+"""Command-line doors: create-user, import-admin-units, seed-demo, scheduler, serve,
+export-data and import-data (mentoring.backup)."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -9,6 +10,9 @@ from mentoring.extensions import db
 
 def register(app) -> None:
     for command in (create_user, import_admin_units, seed_demo, scheduler_command, serve):
+        app.cli.add_command(command)
+    from mentoring import backup
+    for command in backup.COMMANDS:  # export-data, import-data
         app.cli.add_command(command)
     # A domain with commands of its own lists them in <domain>/cli.py as COMMANDS.
     from mentoring import DOMAINS, _optional

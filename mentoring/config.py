@@ -31,7 +31,10 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)
     WTF_CSRF_TIME_LIMIT = None  # a nurse may leave a form open for hours on a slow link
 
-    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024   # a request carrying a file (mentoring.bounds.accepts_upload)
+    MENTORING_MAX_BODY = 512 * 1024          # any other request
+    # The mail job gives up on an e-mail after this many failed tries (kept with its error).
+    MENTORING_MAIL_MAX_ATTEMPTS = 5
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -49,9 +52,22 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
 
     MENTORING_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    # Failed logins (form and token route together): per account and address,
+    # and a looser ceiling per address (a station router hides a whole team).
     MENTORING_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    MENTORING_LOGIN_ADDRESS_RATE_LIMIT = "50 per minute;300 per hour"
+    # How many reverse proxies (nginx) stand in front and append to
+    # X-Forwarded-For. 0: the header is ignored (anyone can send it).
+    MENTORING_TRUSTED_PROXIES = 0
     MENTORING_TOKEN_LIFETIME_HOURS = 24 * 30
     MENTORING_MIN_PASSWORD_LENGTH = 10
+    # zxcvbn's score (0-4): 3 is "safely unguessable" against an online attack
+    # and good against a slow hash offline (the hashes are scrypt).
+    MENTORING_MIN_PASSWORD_SCORE = 3
+    # Every open socket is re-checked this often (a token that expired, a
+    # membership that ended while nobody announced it); changes that are
+    # announced (logout, deactivation, leaving a group) act at once.
+    MENTORING_SOCKET_RECHECK_SECONDS = 180
     MENTORING_PASSWORD_HASH_METHOD = "scrypt"
     # The 1-4-4-2 model says "at least": these are minimums for a complete group.
     MENTORING_GROUP_MINIMUM = {"provincial": 4, "district": 4, "commune": 2}
@@ -59,12 +75,20 @@ class Config:
     # Cookies only over HTTPS. The local dev server (plain http) sets this false.
     MENTORING_SECURE_COOKIES = True
     MENTORING_PER_PAGE = 25
+    # Strict-Transport-Security when cookies are secure (production, HTTPS):
+    # a year, so a phone on a hostile Wi-Fi never tries plain http again.
+    MENTORING_HSTS_SECONDS = 365 * 24 * 3600
     # Minutes a tier has to answer a case before it escalates one tier up:
     # {urgency: minutes} or {urgency: {tier: minutes}} (a tier not listed keeps
     # the default of mentoring.cases.services.DEFAULT_LIMIT_MINUTES).
     MENTORING_CASE_LIMIT_MINUTES = {"routine": 48 * 60, "urgent": 4 * 60, "emergency": 30}
     # NCD follow-up targets; merged over mentoring.cases.ncd.DEFAULT_TARGETS.
     MENTORING_NCD_TARGETS: dict = {}
+    # The audit log is kept as long as telemedicine records (10 years,
+    # Circular 49/2017/TT-BYT); a daily job removes older entries.
+    MENTORING_AUDIT_RETENTION_DAYS = 3653
+    # Where to report a security problem (shown in the README; set your own).
+    MENTORING_SECURITY_CONTACT = "security@mentoring.example.vn"
 
 
 class TestConfig(Config):

@@ -84,10 +84,14 @@ def seed() -> list[str]:
     # Each domain with demo content (cases, chat, ...) adds it in its own demo.py:
     # seed(groups: dict[str, MentoringGroup]) -> list[str], idempotent like this one.
     from mentoring import DOMAINS, _optional
-    for domain in DOMAINS:
-        module = _optional(f"mentoring.{domain}.demo")
-        if module is not None:
-            lines.extend(module.seed({"A": group_a, "B": group_b}))
+    modules = [m for m in (_optional(f"mentoring.{d}.demo") for d in DOMAINS) if m is not None]
+    # Reference data first (frameworks, ...), so a demo seeded earlier in the
+    # order (sessions) can already point at it (competency codes).
+    for module in modules:
+        if hasattr(module, "prepare"):
+            module.prepare()
+    for module in modules:
+        lines.extend(module.seed({"A": group_a, "B": group_b}))
     lines.append(f"demo accounts use the password {PASSWORD!r}")
     return lines
 
@@ -113,7 +117,8 @@ def _user(email, full_name, role, tier, facility_id) -> User:
     if found is not None:
         return found
     return auth_services.create_user(email=email, full_name=full_name, password=PASSWORD, role=role,
-                                     tier_code=tier, facility_id=facility_id, language="vi")
+                                     tier_code=tier, facility_id=facility_id, language="vi",
+                                     known_demo_password=True)
 
 
 def _group(name, mentor, members) -> MentoringGroup:

@@ -4,6 +4,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from mentoring.errors import ServiceError
@@ -14,7 +15,9 @@ log = logging.getLogger(__name__)
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "too_large",
           415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited",
-          500: "server_error"}
+          500: "server_error", 503: "unavailable"}
+# Seconds a client should wait before trying again when the database is away.
+RETRY_AFTER = 30
 
 
 def wants_json() -> bool:
@@ -35,6 +38,7 @@ def _messages(status: int) -> str:
         422: _("Please correct the marked fields."),
         429: _("Too many attempts. Please wait a minute and try again."),
         500: _("Something went wrong on our side. Your data was not changed."),
+        503: _("The service is briefly unavailable. Please try again in a minute."),
     }.get(status, _("The request could not be completed."))
 
 
@@ -79,6 +83,15 @@ def register(app) -> None:
         data = getattr(err, "data", None) or {}
         fields = _flatten_webargs(data.get("messages") or data.get("errors") or {})
         status = err.code or 500
+        embedded = getattr(err, "response", None)
+        if status == 429 and embedded is not None:
+            return embedded  # a door's own answer (the login form kept, saying when to retry)
+        # A schema may check its domain's rules on the fields that did parse,
+        # so a client gets every field's message in one answer.
+        more, exc = getattr(data.get("schema"), "rule_errors", None), getattr(err, "exc", None)
+        if status == 422 and more is not None and isinstance(getattr(exc, "valid_data", None), dict):
+            for name, message in more(exc.valid_data).items():
+                fields.setdefault(name, message if isinstance(message, list) else [str(message)])
         message = None
         if status == 400 and getattr(err, "description", "").startswith("The CSRF"):
             message = _("Your form expired. Please try again.")
@@ -87,6 +100,24 @@ def register(app) -> None:
             headers.pop("Content-Type", None)
             headers.pop("Content-Length", None)
         return error_response(status, None, message, fields, headers)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_away(err):
+        # The database is unreachable (or, on SQLite, locked past the busy
+        # timeout): nothing was changed and trying again later will do.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, err.orig or err)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the pool discards it
+            log.debug("rollback after a lost connection failed", exc_info=True)
+        # The page is drawn as for a visitor: loading the signed-in user (and
+        # the bell's count) would ask the absent database again, and an error
+        # inside this handler would be a bare 500.
+        from flask import g
+        from flask_login import AnonymousUserMixin
+        g._login_user = AnonymousUserMixin()
+        return error_response(503, headers={"Retry-After": str(RETRY_AFTER)})
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

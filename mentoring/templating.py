@@ -32,6 +32,8 @@ def navigation(user) -> list[tuple[str, str, str]]:
     items.append(("org.facilities", _l("Facilities"), "hospital"))
     if policy.allowed(user, "user.manage"):
         items.append(("auth.admin_users", _l("Accounts"), "person-gear"))
+    if policy.allowed(user, "audit.view"):
+        items.append(("audit.index", _l("Audit log"), "shield-check"))
     return items
 
 

@@ -1,15 +1,20 @@
 """Home (each role lands on what it needs first), the web app manifest and
-the service worker that lets the app open with no signal."""
+the service worker that lets the app open with no signal; /healthz."""
 import hashlib
 import json
+import logging
 
 from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import format_timedelta, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from mentoring import clock, home as home_data
+from mentoring.errors_http import RETRY_AFTER
+from mentoring.extensions import db
 
+log = logging.getLogger(__name__)
 bp = Blueprint("main", __name__)
 
 # What the service worker keeps from the first visit on, so the app opens
@@ -85,6 +90,40 @@ def offline():
 
 @bp.route("/healthz")
 def healthz():
-    from mentoring.extensions import db
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """Each dependency ok or down; 503 (with Retry-After) while any is down,
+    so a load balancer or a monitor knows which one to look at."""
+    checks = {"database": _database_up()}
+    if current_app.config.get("REDIS_URL"):
+        checks["redis"] = _redis_up(current_app.config["REDIS_URL"])
+    down = sorted(name for name, up in checks.items() if not up)
+    body = {"status": "unavailable" if down else "ok", "down": down,
+            "checks": {name: "ok" if up else "down" for name, up in checks.items()}}
+    if down:
+        return body, 503, {"Retry-After": str(RETRY_AFTER)}
+    return body
+
+
+def _database_up() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError:
+        log.warning("healthz: database down", exc_info=True)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        return False
+
+
+def _redis_up(url: str) -> bool:
+    import redis
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError):
+        log.warning("healthz: redis down", exc_info=True)
+        return False

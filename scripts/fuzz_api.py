@@ -1,14 +1,18 @@
 """Fuzz the JSON API from its own OpenAPI document with schemathesis: no
 request may answer 500, and answers must match the document.
 
-    .venv/bin/python scripts/fuzz_api.py [--database-url postgresql://postgres@127.0.0.1:5432/test] [--examples 150]
+    .venv/bin/python scripts/fuzz_api.py [--database-url postgresql://postgres@127.0.0.1:5432/test]
+        [--examples 150] [--max-time SECONDS] [--seed N]
 
 Starts the real server on a scratch copy of the demo data (a PostgreSQL
 database fuzz_<random>, dropped afterwards; or SQLite with --database-url sqlite),
 logs in as district@demo.test and runs `schemathesis run` against it.
-Installs schemathesis into this venv if it is missing (it is not a test
-dependency: a fuzzer's random findings must not turn CI red by chance)."""
+
+tests/api/test_fuzz.py runs it in the test suite on PostgreSQL with a small
+budget (few examples, a time cap) and a fixed seed in deterministic mode,
+so CI sees the same requests each run: a finding is a regression, not luck."""
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -39,31 +43,47 @@ def scratch_database(url: str, base: Path):
     return server.set(database=name).render_as_string(False), drop
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--examples", type=int, default=150)
-    args = parser.parse_args()
+def run(database_url: str, examples: int = 150, max_time: int | None = None, seed: int | None = None,
+        output=None) -> int:
+    """Fuzz a fresh server; schemathesis's exit code (0: nothing found)."""
     st = Path(sys.executable).parent / "schemathesis"
-    if not st.exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "schemathesis"], check=True)
     base = Path(tempfile.mkdtemp(prefix="fuzz-"))
-    url, drop = scratch_database(args.database_url, base)
+    url, drop = scratch_database(database_url, base)
     try:
         env = server_env(url, base / "instance", MENTORING_CHAT_RATE_LIMIT="100000 per minute")
         prepare_database(env)
         with LiveServer(env, base / "server.log") as server:
             district = token(server.url, "district@demo.test")
-            # DELETE /auth/token would revoke the fuzzer's own token and end the run early.
-            return subprocess.run([str(st), "run", server.url + "/api/v1/openapi.json",
-                                   "-H", f"Authorization: Bearer {district}", "--exclude-method", "DELETE",
-                                   "--checks", "not_a_server_error,status_code_conformance,"
-                                   "content_type_conformance,response_schema_conformance",
-                                   "--max-examples", str(args.examples), "--request-timeout", "20"],
-                                  cwd=base).returncode  # its .schemathesis/ cache stays out of the tree
+            command = [str(st), "run", server.url + "/api/v1/openapi.json",
+                       "-H", f"Authorization: Bearer {district}",
+                       # DELETE /auth/token would revoke the fuzzer's own token and end the run early.
+                       "--exclude-method", "DELETE",
+                       "--checks", "not_a_server_error,status_code_conformance,"
+                       "content_type_conformance,response_schema_conformance",
+                       "--max-examples", str(examples), "--request-timeout", "20", "--workers", "1"]
+            if max_time:
+                command += ["--max-time", str(max_time)]
+            if seed is not None:
+                command += ["--seed", str(seed), "--generation-deterministic"]
+            # cwd: its .schemathesis/ cache stays out of the tree
+            return subprocess.run(command, cwd=base, stdout=output, stderr=subprocess.STDOUT if output else None,
+                                  env={**os.environ, "NO_COLOR": "1"}).returncode
     finally:
         drop()
         print(f"server log: {base / 'server.log'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--examples", type=int, default=150)
+    parser.add_argument("--max-time", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    if not (Path(sys.executable).parent / "schemathesis").exists():
+        print("schemathesis is missing: pip install -r requirements-dev.txt", file=sys.stderr)
+        return 2
+    return run(args.database_url, args.examples, args.max_time, args.seed)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_actor", "actor_id", "created_at"),
         Index("ix_audit_events_action", "action", "created_at"),
         Index("ix_audit_events_target", "target_kind", "target_id"),
+        Index("ix_audit_events_ip", "ip", "created_at"),  # "from where" filter (0012)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,14 +1,14 @@
 """POST /api/v1/auth/token, DELETE it, GET /api/v1/me."""
-from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from mentoring.api.core import ErrorSchema, bearer_token
-from mentoring.auth import services
+from mentoring.auth import services, throttle
 from mentoring.auth.schemas import TokenRequestSchema, TokenSchema, UserSchema
+from mentoring.auth.throttle import login_limits
 from mentoring.errors import ServiceError
-from mentoring.extensions import db, limiter
+from mentoring.extensions import db
 
 blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Tokens and the current user")
 
@@ -19,7 +19,7 @@ class BadCredentials(ServiceError):
 
 
 @blp.route("/auth/token", methods=["POST"])
-@limiter.limit(lambda: current_app.config["MENTORING_LOGIN_RATE_LIMIT"])
+@login_limits
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 @blp.alt_response(401, schema=ErrorSchema, description="Wrong e-mail or password")
@@ -28,6 +28,7 @@ class BadCredentials(ServiceError):
 def create_token(body):
     user = services.authenticate(body["email"], body["password"])
     if user is None:
+        throttle.failed()
         raise BadCredentials(_("E-mail or password is wrong."))
     raw, token = services.issue_token(user)
     db.session.commit()

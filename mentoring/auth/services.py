@@ -2,7 +2,9 @@
 
 Services flush, doors commit (DESIGN.md)."""
 import hashlib
+import re
 import secrets
+import unicodedata
 from datetime import timedelta
 from zoneinfo import available_timezones
 
@@ -11,8 +13,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from mentoring import clock
+from mentoring.audit.services import record as audit_record
 from mentoring.auth.models import LANGUAGES, ROLE_VALUES, ApiToken, User
 from mentoring.errors import Conflict, ValidationFailed
 from mentoring.extensions import db
@@ -44,32 +48,61 @@ def check_email(raw: str) -> tuple[str | None, str | None]:
 
 
 def password_problem(password: str, email: str = "", full_name: str = "") -> str | None:
-    """Why a password is too weak, or None. Length over complexity rules
-    (NIST SP 800-63B), and no passwords built from the person's own name."""
+    """Why a password is too weak, or None. Length first (NIST SP 800-63B),
+    then zxcvbn's estimate of how many guesses it takes, with the person's
+    name and e-mail as words an attacker would try first. The message names
+    the weakness zxcvbn found, so the nurse knows what to change."""
     minimum = current_app.config["MENTORING_MIN_PASSWORD_LENGTH"]
     if not password or len(password) < minimum:
         return _("Use at least %(n)d characters.", n=minimum)
     if len(password) > 256:
         return _("Use at most 256 characters.")
-    lowered = password.lower()
-    if len(set(lowered)) < 4:
-        return _("This password is too easy to guess.")
-    if lowered in _COMMON or lowered.strip("0123456789!") in _COMMON:
-        return _("This password is too common.")
-    local = normalise_email(email).split("@")[0]
-    if len(local) >= 4 and local in lowered:
-        return _("Do not use your e-mail address in the password.")
-    for part in (full_name or "").lower().split():
-        if len(part) >= 4 and part in lowered:
-            return _("Do not use your name in the password.")
-    return None
+    words = _personal_words(email, full_name)
+    folded = _unaccented(password.lower())
+    # A longer word of one's own inside the password is refused outright,
+    # however many other words surround it (zxcvbn may still score it high).
+    if any(len(w) >= 4 and " " not in w and "@" not in w and w in folded for w in words):
+        return _("Do not use your name or e-mail address in the password.")
+    # zxcvbn's cost grows with the length; past 64 characters a password is
+    # judged on its first 64, which already hold more than enough guesses.
+    result = zxcvbn(password[:64], user_inputs=words)
+    if result["score"] >= current_app.config["MENTORING_MIN_PASSWORD_SCORE"]:
+        return None
+    return _weakness(result["sequence"])
 
 
-_COMMON = {
-    "password", "password1", "passw0rd", "1234567890", "12345678910", "qwertyuiop",
-    "matkhau", "matkhau123", "abcdefghij", "iloveyou", "admin", "administrator",
-    "welcome", "letmein", "1qaz2wsx3edc", "0123456789", "asdfghjkl", "zxcvbnm",
-}
+def _personal_words(email: str, full_name: str) -> list[str]:
+    name = (full_name or "").strip().lower()
+    mail = normalise_email(email)
+    local = mail.split("@")[0]
+    words = {name, name.replace(" ", ""), mail, local, *name.split(), *re.split(r"[._+-]", local)}
+    # "Nguyễn Văn An" is typed "nguyenvanan" as often as with its accents.
+    words |= {_unaccented(w) for w in words}
+    return [w for w in words if len(w) >= 3]
+
+
+def _unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _weakness(sequence: list[dict]) -> str:
+    """The first weakness worth naming, in the order a person can fix it."""
+    patterns = [(m.get("pattern"), m.get("dictionary_name")) for m in sequence]
+    if ("dictionary", "user_inputs") in patterns:
+        return _("Do not use your name or e-mail address in the password.")
+    if ("dictionary", "passwords") in patterns:
+        return _("This password (or one very like it) is among the most common passwords.")
+    kinds = {kind for kind, _name in patterns}
+    if "sequence" in kinds:
+        return _("Runs like 12345 or abcde are guessed first.")
+    if "spatial" in kinds:
+        return _("Rows of keys like qwerty are guessed first.")
+    if "repeat" in kinds:
+        return _("Repeated characters or words are guessed first.")
+    if kinds & {"date", "regex"}:
+        return _("Dates and years are guessed first.")
+    return _("This password is too easy to guess. Add a few more words.")
 
 
 def _check_profile(data: dict, errors: dict) -> None:
@@ -116,7 +149,10 @@ def email_taken(email: str, except_id: int | None = None) -> bool:
 
 def create_user(*, email: str, full_name: str, password: str, role: str,
                 tier_code: str | None = None, facility_id: int | None = None,
-                language: str = "vi", timezone: str | None = None) -> User:
+                language: str = "vi", timezone: str | None = None,
+                known_demo_password: bool = False) -> User:
+    """`known_demo_password`: seed-demo only. The demo accounts share one
+    published password on purpose (README), so its strength is not judged."""
     errors: dict = {}
     normalised, problem = check_email(email)
     if problem:
@@ -126,7 +162,7 @@ def create_user(*, email: str, full_name: str, password: str, role: str,
                        fields={"email": _("An account with this e-mail already exists.")})
     if not (full_name or "").strip():
         errors["full_name"] = _("Enter the full name.")
-    weak = password_problem(password, email, full_name)
+    weak = None if known_demo_password else password_problem(password, email, full_name)
     if weak:
         errors["password"] = weak
     data = dict(role=role, tier_code=tier_code, facility_id=facility_id, language=language,
@@ -170,6 +206,8 @@ def update_user(user: User, **changes) -> User:
     if not user.language:
         user.language = "vi"
     db.session.flush()
+    if {"role", "tier_code", "facility_id"} & set(changes):
+        _recheck_sockets(user)  # what they may read can change with them
     return user
 
 
@@ -188,12 +226,33 @@ def set_preferences(user: User, *, language: str, timezone: str) -> User:
 
 def deactivate_user(user: User) -> None:
     user.active = False
-    user.auth_version += 1  # ends their open sessions
+    end_sessions(user)
+    revoke_tokens(user)
+
+
+def end_sessions(user: User) -> None:
+    """Every login cookie (session and remember-me) of this person stops
+    working: they carry the version in their id (User.get_id), and the
+    version moves on. Open sockets opened with such a cookie are dropped
+    once the change is committed."""
+    user.auth_version += 1
+    db.session.flush()
+    _recheck_sockets(user)
+
+
+def revoke_tokens(user: User) -> None:
+    """Every bearer token of this person stops working (and its sockets close)."""
     now = clock.now()
     for token in db.session.execute(
             select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars():
         token.revoked_at = now
     db.session.flush()
+    _recheck_sockets(user)
+
+
+def _recheck_sockets(user: User) -> None:
+    from mentoring.realtime import recheck_after_commit
+    recheck_after_commit(user.id)
 
 
 def reactivate_user(user: User) -> None:
@@ -208,11 +267,15 @@ def authenticate(email: str, password: str) -> User | None:
         select(User).where(func.lower(User.email) == normalise_email(email))).scalar_one_or_none()
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
+        audit_record("auth.login_failed", actor=None, durable=True, email=normalise_email(email))
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
+        audit_record("auth.login_failed", actor=None, durable=True, email=user.email, target_kind="user",
+                     target_id=user.id)
         return None
     user.last_login_at = clock.now()
     db.session.flush()
+    audit_record("auth.login", actor=user, target_kind="user", target_id=user.id)
     return user
 
 
@@ -228,8 +291,10 @@ def set_password(user: User, new: str, field: str = "password") -> None:
     if weak:
         raise ValidationFailed(_("Please correct the marked fields."), fields={field: weak})
     user.password_hash = _hash(new)
-    user.auth_version += 1  # other devices must log in again
-    db.session.flush()
+    # Other devices must log in again: their cookies and their tokens end.
+    # The door that changed it logs its own device in again.
+    end_sessions(user)
+    revoke_tokens(user)
 
 
 def load_user_from_session_id(session_id: str) -> User | None:
@@ -245,14 +310,14 @@ def load_user_from_session_id(session_id: str) -> User | None:
 
 # --- API tokens -------------------------------------------------------------
 
-def _hash_token(raw: str) -> str:
+def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def issue_token(user: User) -> tuple[str, ApiToken]:
     raw = secrets.token_urlsafe(32)
     hours = current_app.config["MENTORING_TOKEN_LIFETIME_HOURS"]
-    token = ApiToken(user_id=user.id, token_hash=_hash_token(raw), created_at=clock.now(),
+    token = ApiToken(user_id=user.id, token_hash=token_hash(raw), created_at=clock.now(),
                      expires_at=clock.now() + timedelta(hours=hours))
     db.session.add(token)
     db.session.flush()
@@ -263,7 +328,7 @@ def user_for_token(raw: str) -> User | None:
     if not raw:
         return None
     token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _hash_token(raw))).scalar_one_or_none()
+        select(ApiToken).where(ApiToken.token_hash == token_hash(raw))).scalar_one_or_none()
     now = clock.now()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
@@ -274,9 +339,30 @@ def user_for_token(raw: str) -> User | None:
 
 def revoke_token(raw: str) -> bool:
     token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _hash_token(raw))).scalar_one_or_none()
+        select(ApiToken).where(ApiToken.token_hash == token_hash(raw))).scalar_one_or_none()
     if token is None or token.revoked_at is not None:
         return False
     token.revoked_at = clock.now()
     db.session.flush()
+    _recheck_sockets(token.user)
+    audit_record("auth.token_revoked", actor=token.user, target_kind="user", target_id=token.user_id)
     return True
+
+
+def user_for_credential(user_id: int, kind: str, value) -> User | None:
+    """The user behind an open socket if what it logged in with still holds:
+    ("session", auth_version) for a login cookie, ("token", sha256) for a
+    bearer token. None once logged out, deactivated, revoked or expired."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    if kind == "session":
+        return user if user.auth_version == value else None
+    if kind == "token":
+        token = db.session.execute(
+            select(ApiToken).where(ApiToken.token_hash == value)).scalar_one_or_none()
+        if token is None or token.user_id != user_id or token.revoked_at is not None \
+                or token.expires_at <= clock.now():
+            return None
+        return user
+    return None

@@ -1,36 +1,31 @@
 """Login, logout, the account page and the admin's account pages."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from mentoring.auth import policy, services
+from mentoring.auth import policy, services, throttle
 from mentoring.auth.models import User
 from mentoring.auth.schemas import LoginFormSchema, PasswordChangeSchema, PreferencesSchema, UserFormSchema
+from mentoring.auth.throttle import login_limits
+from mentoring.bounds import local_path
 from mentoring.errors import ServiceError
-from mentoring.extensions import db, limiter
+from mentoring.extensions import db
 from mentoring.forms import FormResult, parse_form
 from mentoring.org import services as org_services
 from mentoring.org.models import Facility
+from mentoring.search import ESCAPE, containing
 
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["MENTORING_LOGIN_RATE_LIMIT"]
-
-
 def _safe_next(target: str | None) -> str:
     # Only local paths: never bounce a user to another site after login.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("main.home")
+    return local_path(target) or url_for("main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@login_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -44,6 +39,7 @@ def login():
                 login_user(user, remember=form.data["remember"])
                 return redirect(_safe_next(form.data.get("next")))
             # One message for every failure: nobody learns which e-mails exist.
+            throttle.failed()
             form.errors["password"] = [_("E-mail or password is wrong.")]
         form.values.pop("password", None)
         return render_template("auth/login.html", form=form), 200
@@ -52,6 +48,13 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Logging out ends every login cookie of this person, not only the one in
+    # this browser: a copied session or remember-me cookie must not outlive
+    # the "Log out" the person pressed (bearer tokens are devices of their
+    # own, logged out by DELETE /api/v1/auth/token).
+    if current_user.is_authenticated:
+        services.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 
@@ -86,7 +89,10 @@ def account():
                 password_form.errors.update(err.fields)
             else:
                 db.session.commit()
-                login_user(current_user._get_current_object())  # keep this device logged in
+                # Keep this device logged in, with a new cookie of the new
+                # version (and a new remember-me cookie if it had one).
+                remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+                login_user(current_user._get_current_object(), remember=remembered)
                 flash(_("Your password was changed. Other devices must log in again."), "success")
                 return redirect(url_for("auth.account"))
         password_form.values = {}
@@ -120,8 +126,8 @@ def admin_users():
     q = request.args.get("q", "").strip()
     stmt = select(User)
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(User.email.ilike(like) | User.full_name.ilike(like))
+        like = containing(q.lower())
+        stmt = stmt.where(User.email.ilike(like, escape=ESCAPE) | User.full_name.ilike(like, escape=ESCAPE))
     page = org_services.paginate(stmt.order_by(User.email), request.args.get("page", 1, type=int), 50)
     return render_template("auth/admin_users.html", page=page, q=q)
 

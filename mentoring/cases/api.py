@@ -15,6 +15,7 @@ from mentoring.cases.schemas import (AttachmentSchema, CaseDetailSchema, CaseInS
                                      CaseSchema, CloseInSchema, EscalateInSchema, Icd10Args, Icd10ListSchema,
                                      OutcomeInSchema, ReplyInSchema, ReplySchema, ReviewInSchema, SendInSchema)
 from mentoring.extensions import db
+from mentoring.bounds import accepts_upload
 from mentoring.org.models import MentoringGroup
 
 blp = Blueprint("cases_api", __name__, url_prefix="/api/v1", description="Case consultations")
@@ -254,6 +255,7 @@ def outcome_report(args):
 @blp.alt_response(415, schema=ErrorSchema, description="Not JPEG, PNG, WebP or PDF")
 @blp.alt_response(422, schema=ErrorSchema)
 @login_required
+@accepts_upload
 def add_attachment(case_id: int):
     """Multipart field "file": JPEG, PNG, WebP (metadata stripped) or PDF, at most 10 MB."""
     case = queries.get_case(case_id, current_user)

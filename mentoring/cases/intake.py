@@ -200,9 +200,7 @@ def apply(case: Case, values: dict) -> None:
         row.position = i
         kept.append(row)
     case.diagnoses = kept
-    # Words of the texts and of the diagnoses' names, both languages, for search.
-    names = " ".join(f"{icd.describe(c, 'vi')} {icd.english(c)}" for c in values["icd10"])
-    case.search_text = icd.fold(" ".join([*(values[k] for k in TEXT_LIMITS if values[k]), names]))
+    case.search_text = search_text([values[k] for k in TEXT_LIMITS], values["icd10"])
     ncd.apply(case, values["ncd"])
     if values.get("override"):
         record_override(case, values["override"])
@@ -216,3 +214,30 @@ def record_override(case: Case, override: dict) -> None:
     case.identifier_override_kinds = override["kinds"]
     case.identifier_override_at = clock.now()
     case.override_review = case.override_reviewed_at = case.override_reviewed_by_id = None
+
+
+def search_text(texts: list[str | None], codes: list[str]) -> str:
+    """Words of the texts and of the diagnoses' names, both languages, folded for search."""
+    names = " ".join(f"{icd.describe(c, 'vi')} {icd.english(c)}" for c in codes)
+    return icd.fold(" ".join([*(t for t in texts if t), names]))
+
+
+def reindex_search(batch: int = 500) -> int:
+    """Recompute every case's search words (after the diagnosis names changed,
+    e.g. cases written before the Vietnamese names shipped), a batch of ids at
+    a time so memory stays flat (it empties the session: for the command line).
+    Returns how many changed; the caller commits."""
+    changed, last = 0, 0
+    while True:
+        cases = db.session.execute(select(Case).where(Case.id > last).order_by(Case.id).limit(batch)
+                                   ).unique().scalars().all()
+        if not cases:
+            return changed
+        for case in cases:
+            text = search_text([getattr(case, k) for k in TEXT_LIMITS], case.icd10)
+            if text != case.search_text:
+                case.search_text = text
+                changed += 1
+        last = cases[-1].id
+        db.session.flush()
+        db.session.expunge_all()

@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mentoring import clock, uploads
+from mentoring.audit.services import record as audit_record
 from mentoring.auth import policy
-from mentoring.bounds import id_arg
+from mentoring.bounds import accepts_upload, id_arg
 from mentoring.cases import attachments, icd, ncd, outcomes, queries, services
 from mentoring.cases.models import CaseAttachment
 from mentoring.cases.views import bp, case_or_404
@@ -188,6 +189,7 @@ def review(case_id: int):
 
 @bp.route("/<int:case_id>/attachments", methods=["POST"])
 @login_required
+@accepts_upload
 def attach(case_id: int):
     case = case_or_404(case_id)
     _require("case.attach", case)
@@ -207,6 +209,8 @@ def _attachment(case_id: int, attachment_id: int) -> CaseAttachment:
 @login_required
 def attachment(case_id: int, attachment_id: int):
     found = _attachment(case_id, attachment_id)
+    audit_record("case.attachment_downloaded", target_kind="case", target_id=case_id, durable=True,
+                 attachment_id=found.id)
     ext = found.stored_name.rsplit(".", 1)[-1]
     return uploads.send(found.stored_name, found.content_type, f"case-{case_id}-{found.id}.{ext}")
 

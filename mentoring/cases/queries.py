@@ -18,6 +18,7 @@ from mentoring.extensions import db
 from mentoring.org.models import Facility, GroupMembership
 from mentoring.org.services import Page
 from mentoring.org.services import paginate as paginate_rows
+from mentoring.search import ESCAPE, containing, starting_with
 
 def _list_options(stmt):
     # selectin, not joined: a joined User drags in its own joined tier and
@@ -128,7 +129,7 @@ def filtered(user, f: Filters):
     if f.icd10:
         code = f.icd10.strip().upper()
         stmt = stmt.where(Case.id.in_(select(CaseDiagnosis.case_id).where(
-            or_(CaseDiagnosis.code == code, CaseDiagnosis.code.like(code + "%")))))
+            or_(CaseDiagnosis.code == code, CaseDiagnosis.code.like(starting_with(code), escape=ESCAPE)))))
     if f.chapter:
         stmt = stmt.where(Case.id.in_(select(CaseDiagnosis.case_id).where(
             CaseDiagnosis.chapter == f.chapter.strip().upper())))
@@ -144,8 +145,7 @@ def filtered(user, f: Filters):
     if f.date_to:
         stmt = stmt.where(when < f.date_to)
     for word in icd.fold(f.q or "").split()[:8]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Case.search_text.like(f"%{escaped}%", escape="\\"))
+        stmt = stmt.where(Case.search_text.like(containing(word), escape=ESCAPE))
     return stmt
 
 

@@ -20,7 +20,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, update
 
-from mentoring import clock, signals
+from mentoring import clock, deadlines, signals
+from mentoring.audit.services import record as audit_record
 from mentoring.auth import policy
 from mentoring.auth.models import User
 from mentoring.cases import deident, intake
@@ -229,16 +230,7 @@ def escalate_case(case: Case, by: User | None = None, reason: str | None = None)
 
 
 def _claim_due(kind: str, limit: int) -> list[CaseTimer]:
-    stmt = (select(CaseTimer).where(CaseTimer.kind == kind, CaseTimer.done_at.is_(None),
-                                    CaseTimer.due_at <= clock.now())
-            .order_by(CaseTimer.due_at, CaseTimer.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    timers = list(db.session.execute(stmt).scalars())
-    for timer in timers:
-        timer.done_at = clock.now()  # claimed and done in this same transaction
-    db.session.flush()
-    return timers
+    return deadlines.claim_due(CaseTimer, CaseTimer.kind == kind, limit=limit)
 
 
 def run_due_escalations(limit: int = 200) -> int:
@@ -395,7 +387,9 @@ def claim_case(case: Case, user: User, *, release: bool = False) -> Case:
 
 
 def record_view(case: Case, user: User) -> None:
-    """Audit who read the case; one row per person per hour is enough."""
+    """Audit who read the case: every read in the platform's audit log (who
+    and from where), one row per person per hour on the case's own trail."""
+    audit_record("case.viewed", actor=user, target_kind="case", target_id=case.id)
     since = clock.now() - timedelta(hours=1)
     seen = db.session.execute(select(CaseEvent.id).where(
         CaseEvent.case_id == case.id, CaseEvent.user_id == user.id, CaseEvent.action == "viewed",

@@ -14,7 +14,7 @@ from mentoring.auth import policy
 from mentoring.cases import attachments, icd, intake, ncd, queries, reports, services
 from mentoring.cases.models import ADHERENCE, NCD_KINDS, OUTCOMES, STATUSES, URGENCIES
 from mentoring.cases.schemas import CaseFormSchema, CaseListArgs, case_to_form, form_to_input
-from mentoring.bounds import id_arg
+from mentoring.bounds import accepts_upload, id_arg
 from mentoring.errors import ServiceError
 from mentoring.extensions import db
 from mentoring.forms import FormResult, parse_form
@@ -127,6 +127,7 @@ def _refused(form: FormResult, err: ServiceError) -> str | None:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@accepts_upload
 def new():
     groups = _my_groups()
     if not groups:

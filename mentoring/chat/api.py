@@ -10,7 +10,8 @@ from mentoring.auth.models import User
 from mentoring.chat import services
 from mentoring.chat.schemas import (AckStatusSchema, DirectRoomSchema, HistoryArgs, ImageFormSchema,
                                     MessageSchema, PostMessageSchema, RoomSchema)
-from mentoring.errors import NotFound, ValidationFailed
+from mentoring.errors import ValidationFailed
+from mentoring.bounds import accepts_upload
 from mentoring.extensions import db
 
 blp = Blueprint("chat_api", __name__, url_prefix="/api/v1", description="Chat rooms and messages")
@@ -33,14 +34,10 @@ def list_rooms():
 @blp.route("/rooms/direct", methods=["POST"])
 @blp.arguments(DirectRoomSchema)
 @blp.response(200, RoomSchema)
-@blp.alt_response(403, schema=ErrorSchema)
-@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="No such person, or not one you may write to")
 @login_required
 def direct_room(body):
-    other = db.session.get(User, body["user_id"])
-    if other is None:
-        raise NotFound()
-    room = services.room_for_direct(current_user, other)
+    room = services.room_for_direct(current_user, db.session.get(User, body["user_id"]))
     db.session.commit()
     return services.RoomSummary(room=room, title=services.room_title(room, current_user))
 
@@ -90,6 +87,7 @@ def post_message(body, room_id: int):
 @blp.alt_response(415, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 @login_required
+@accepts_upload
 def post_image(form, room_id: int):
     """Multipart: `file` (JPEG, PNG or WebP, up to 10 MB), optional `body` (a caption) and
     `client_id` (a resend returns the same message). Broadcast like any message."""

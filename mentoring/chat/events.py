@@ -17,7 +17,7 @@ from mentoring.bounds import refuse_nul
 from mentoring.chat import services
 from mentoring.errors import NotFound, ServiceError
 from mentoring.extensions import db, socketio
-from mentoring.realtime import on_connect, on_disconnect, socket_user
+from mentoring.realtime import on_connect, on_disconnect, room_guard, socket_user
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,17 @@ def acknowledge(user, data):
 @door
 def acknowledgements(user, data):
     return services.acknowledgement_status(user, services.parse_int(data.get("message_id"), "message_id"))
+
+
+@room_guard("chat:")
+def _may_stay(user, room_name: str) -> bool:
+    """Asked when someone's access changed (left a group, ...) and by the
+    sweep: a socket stays in a chat room only while its user may read it."""
+    try:
+        services.room_for_viewer(user, int(room_name.split(":", 1)[1]))
+    except (NotFound, ValueError):
+        return False
+    return True
 
 
 @on_connect

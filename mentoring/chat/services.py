@@ -131,9 +131,11 @@ def _check_session_window(room: ChatRoom) -> None:
                           "the end. You can still read the questions."))
 
 
-def room_for_direct(user, other) -> ChatRoom:
-    if not policy.allowed(user, "chat.direct.start", other):
-        raise Forbidden(_l("You can send direct messages only to people who share a group with you."))
+def room_for_direct(user, other: User | None) -> ChatRoom:
+    """The direct room of two people. Someone who does not exist and someone
+    you may not write to get the same answer: an id tells nothing."""
+    if other is None or not policy.allowed(user, "chat.direct.start", other):
+        raise NotFound(_l("You can send direct messages only to people who share a group with you."))
     low, high = sorted((user.id, other.id))
     return _create_once(
         lambda: ChatRoom(kind="direct", user_low_id=low, user_high_id=high, created_at=clock.now()),
@@ -252,6 +254,10 @@ def rooms_for(user) -> list[RoomSummary]:
 def clean_body(raw) -> str:
     if not isinstance(raw, str):
         raise ValidationFailed(_l("Please write a message."), {"body": _l("Please write a message.")})
+    if len(raw) > 2 * MAX_BODY:
+        # Length first, before any pattern: a padded body may shrink, a huge one is refused unread.
+        msg = _l("A message can be at most %(n)s characters.", n=MAX_BODY)
+        raise ValidationFailed(msg, {"body": msg})
     body = _CONTROL.sub("", raw.replace("\r\n", "\n")).strip()
     if not body:
         raise ValidationFailed(_l("Please write a message."), {"body": _l("Please write a message.")})
@@ -273,16 +279,46 @@ def check_identifiers(room: ChatRoom, body: str) -> None:
         raise ValidationFailed(message, {"body": message})
 
 
+# Characters that end a sentence or close a quote or bracket around a link
+# rather than belong to it: "xem (https://a.vn/b)." links https://a.vn/b.
+_TRAILING = frozenset(".,;:!?'\")]}>»”’…")
+_OPENER = {")": "(", "]": "[", "}": "{"}
+
+
+def _link_end(url: str) -> int:
+    """Where the link stops: trailing punctuation and closing quotes stay
+    outside; a closing bracket stays inside only when the link opened it
+    (https://vi.wikipedia.org/wiki/Sốt_(bệnh)). One pass from the end."""
+    opened = {opener: url.count(opener) for opener in "([{"}
+    closed = {closer: url.count(closer) for closer in _OPENER}
+    end, keep = len(url), url.index("//") + 3   # never cut into the scheme and host's first letter
+    while end > keep:
+        char = url[end - 1]
+        if char in _OPENER:
+            if closed[char] <= opened[_OPENER[char]]:
+                break
+            closed[char] -= 1
+        elif char not in _TRAILING:
+            break
+        end -= 1
+    return end
+
+
 def render_body(body: str) -> str:
-    """Escaped text with links made clickable and line breaks kept; nh3 has the last word."""
-    def link(match):
+    """Escaped text with links made clickable and line breaks kept; nh3 has
+    the last word. Links are found in the text as typed, then every piece is
+    escaped: found in escaped text, a closing quote ("&#34;") became part of
+    the link."""
+    parts, at = [], 0
+    for match in _URL.finditer(body):
         url = match.group(0)
-        trail = ""
-        while url and url[-1] in ".,;:!?)":
-            trail = url[-1] + trail
-            url = url[:-1]
-        return f'<a href="{url}" target="_blank">{url}</a>{trail}'
-    html = _URL.sub(link, str(escape(body))).replace("\n", "<br>")
+        end = _link_end(url)
+        url, trail = url[:end], url[end:]
+        parts += [str(escape(body[at:match.start()])),
+                  f'<a href="{escape(url)}" target="_blank">{escape(url)}</a>', str(escape(trail))]
+        at = match.end()
+    parts.append(str(escape(body[at:])))
+    html = "".join(parts).replace("\n", "<br>")
     return nh3.clean(html, tags={"a", "br"}, attributes={"a": {"href", "target"}},
                      link_rel="noopener noreferrer nofollow", url_schemes={"http", "https"})
 

@@ -14,6 +14,7 @@ from mentoring.chat import services
 from mentoring.chat.models import MAX_BODY, ChatAcknowledgement
 from mentoring.errors import ServiceError
 from mentoring.extensions import db
+from mentoring.bounds import accepts_upload
 from mentoring.org.models import MentoringGroup
 
 bp = Blueprint("chat", __name__)
@@ -29,6 +30,7 @@ def index():
 
 @bp.route("/chat/<int:room_id>", methods=["GET", "POST"])
 @login_required
+@accepts_upload
 def room(room_id: int):
     room = services.room_for_viewer(current_user, room_id)
     body = ""
@@ -122,7 +124,6 @@ def case_room(case_id: int):
 @bp.route("/chat/direct/<int:user_id>", methods=["POST"])
 @login_required
 def direct_room(user_id: int):
-    other = db.session.get(User, user_id) or abort(404)
-    room = services.room_for_direct(current_user, other)
+    room = services.room_for_direct(current_user, db.session.get(User, user_id))
     db.session.commit()
     return redirect(url_for("chat.room", room_id=room.id))

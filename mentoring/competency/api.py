@@ -14,6 +14,7 @@ from mentoring.competency.schemas import (AssessmentInSchema, AssessmentSchema, 
                                           ReissueResultSchema, ReissueSchema, RolloutInSchema, RolloutListArgs)
 from mentoring.competency.views import VERIFY_LIMIT, public_view
 from mentoring.errors import NotFound
+from mentoring.bounds import accepts_upload
 from mentoring.extensions import db, limiter
 
 blp = Blueprint("competency_api", __name__, url_prefix="/api/v1", description="Competencies and certificates")
@@ -72,6 +73,7 @@ def add_assessment(body, user_id: int):
 @blp.alt_response(415, schema=ErrorSchema, description="Not a PDF or an image")
 @blp.alt_response(422, schema=ErrorSchema, description="Hours not positive or over 24 a day")
 @login_required
+@accepts_upload
 def submit_course(body):
     """Multipart: title, provider, started_on, ended_on, hours and the certificate as "file" (PDF or image)."""
     policy.require(current_user, "competency.course.submit")

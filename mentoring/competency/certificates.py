@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select, update
 
-from mentoring import clock
+from mentoring import clock, deadlines
 from mentoring.audit.services import record
 from mentoring.competency.models import Certificate, CertificateDeadline, Programme, TrainingCredit
 from mentoring.errors import Conflict, NotFound, ValidationFailed
@@ -219,16 +219,7 @@ def refuse_reissue_without_decision(user, programme: Programme) -> None:
 # --- renewal warnings ------------------------------------------------------------
 
 def _claim_due(limit: int) -> list[CertificateDeadline]:
-    stmt = (select(CertificateDeadline).where(CertificateDeadline.done_at.is_(None),
-                                              CertificateDeadline.due_at <= clock.now())
-            .order_by(CertificateDeadline.due_at, CertificateDeadline.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = list(db.session.execute(stmt).scalars())
-    for row in rows:
-        row.done_at = clock.now()  # claimed and done in this same transaction
-    db.session.flush()
-    return rows
+    return deadlines.claim_due(CertificateDeadline, limit=limit)
 
 
 def send_renewal_warnings(limit: int = 200) -> int:

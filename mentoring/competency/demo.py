@@ -159,6 +159,12 @@ def _rollouts(coordinator) -> int:
     return added
 
 
+def prepare() -> None:
+    """The shipped frameworks and programmes, before the other demos run."""
+    frameworks.load_shipped()
+    programmes.load_shipped()
+
+
 def seed(groups: dict) -> list[str]:
     loaded = frameworks.load_shipped()
     progs = programmes.load_shipped()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from mentoring import clock, uploads
 from mentoring.audit.services import record
+from mentoring.bounds import id_arg
 from mentoring.auth import policy
 from mentoring.competency import dashboard, exports, frameworks, programmes, readiness, services
 from mentoring.competency.courses import pending_courses
@@ -135,6 +136,39 @@ def readiness_page():
             flash(_("Go-live date saved."), "success")
             return redirect(url_for("competency.readiness"))
     return _render_readiness(form, 422)
+
+
+@bp.route("/competency/readiness/<int:facility_id>", methods=["GET", "POST"], endpoint="readiness_staff")
+@login_required
+def readiness_staff(facility_id: int):
+    """Name who must be ready for a facility's go-live (none named: every
+    active health worker of the facility)."""
+    policy.require(current_user, "competency.readiness")
+    facility = db.session.get(Facility, facility_id)
+    rollout, staff = readiness.facility_staff(facility) if facility else (None, [])
+    if rollout is None:
+        abort(404)  # a go-live date is planned first, on the readiness page
+    errors: dict = {}
+    if request.method == "POST":
+        raw = request.form.getlist("staff_ids")
+        try:
+            if len(raw) > readiness.MAX_NAMED_STAFF:
+                raise ValueError
+            chosen = [id_arg(v) for v in raw]
+        except ValueError:
+            errors["staff_ids"] = [_("Choose people from the list.")]
+        else:
+            try:
+                readiness.set_go_live(facility, rollout.go_live_on, current_user, rollout.note, chosen)
+            except ServiceError as err:
+                db.session.rollback()
+                errors = err.fields or {"staff_ids": [err.message]}
+            else:
+                db.session.commit()
+                flash(_("Saved: who must be ready for %(name)s.", name=facility.name), "success")
+                return redirect(url_for("competency.readiness_staff", facility_id=facility.id))
+    return render_template("competency/readiness_staff.html", facility=facility, rollout=rollout, staff=staff,
+                           named=any(m.named for m in staff), errors=errors), 422 if errors else 200
 
 
 

@@ -152,6 +152,34 @@ def set_go_live(facility: Facility, go_live_on: date, by, note: str | None = Non
     return rollout
 
 
+@dataclass
+class StaffMember:
+    user: User
+    named: bool      # named by a coordinator (else counted by default)
+    counted: bool    # must be ready for this go-live
+    certified: bool  # holds a live "ready for the EHR" certificate
+
+
+def facility_staff(facility: Facility, today: date | None = None) -> tuple[EhrRollout | None, list[StaffMember]]:
+    """Who could be named for a facility's go-live: its active health workers,
+    plus anyone already named from elsewhere. Three queries whatever the size."""
+    from mentoring.competency.programmes import ehr_programme
+    today = today or clock.now().date()
+    rollout = db.session.execute(select(EhrRollout).where(EhrRollout.facility_id == facility.id)
+                                 ).unique().scalar_one_or_none()
+    named = set(db.session.execute(select(EhrRolloutStaff.user_id).where(
+        EhrRolloutStaff.rollout_id == rollout.id)).scalars()) if rollout else set()
+    people = db.session.execute(select(User).where(
+        (and_(User.facility_id == facility.id, User.role == "worker", User.active.is_(True)))
+        | User.id.in_(named)).order_by(User.full_name).limit(MAX_NAMED_STAFF)).unique().scalars().all()
+    programme = ehr_programme()
+    certified = set(db.session.execute(select(Certificate.user_id).where(
+        Certificate.programme_id == (programme.id if programme else -1), Certificate.revoked_at.is_(None),
+        Certificate.expires_on > today, Certificate.user_id.in_([u.id for u in people]))).scalars())
+    return rollout, [StaffMember(u, u.id in named, (u.id in named) if named else u.active, u.id in certified)
+                     for u in people]
+
+
 def _check_staff(staff_ids: list[int]) -> None:
     wanted = set(staff_ids)
     if len(wanted) > MAX_NAMED_STAFF:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mentoring import clock
+from mentoring.audit.services import record
 from mentoring.auth import policy
 from mentoring.competency import badges, certificate_pdf, programmes, services
 from mentoring.competency.assessments import EVIDENCE_NAMES, LEVEL_NAMES
@@ -19,6 +20,7 @@ from mentoring.competency.models import LEVELS
 from mentoring.competency.schemas import AssessmentInSchema, CourseInSchema, ReasonSchema, ReissueSchema
 from mentoring.errors import NotFound, ServiceError
 from mentoring.extensions import db, limiter
+from mentoring.bounds import accepts_upload
 from mentoring.forms import FormResult, parse_form
 
 bp = Blueprint("competency", __name__)
@@ -91,6 +93,7 @@ def assess(user_id: int):
 
 @bp.route("/progress/courses", methods=["POST"])
 @login_required
+@accepts_upload
 def submit_course():
     if not policy.allowed(current_user, "competency.course.submit"):
         abort(403)
@@ -175,6 +178,9 @@ def certificate_pdf_view(code: str):
     cert = _certificate_or_404(code)
     if not policy.allowed(current_user, "certificate.view", cert):
         abort(404)
+    if cert.user_id != current_user.id:  # someone else's certificate: an export of their data
+        record("certificate.downloaded", target_kind="certificate", target_id=cert.id, durable=True,
+               user_id=cert.user_id)
     body = certificate_pdf.render(cert, badges.absolute("competency.verify_certificate", code=cert.code))
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="chung-nhan-{cert.code[:8]}.pdf"'

@@ -27,3 +27,8 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_pending: Mapped[bool] = mapped_column(default=False)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Tries so far; after MENTORING_MAIL_MAX_ATTEMPTS the mail is failed
+    # (email_pending false, email_failed_at set) and keeps its last error.
+    email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    email_error: Mapped[str | None] = mapped_column(String(500))
+    email_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -85,30 +85,54 @@ def mark_read(user, notification_ids: list[int] | None = None) -> int:
     return result.rowcount
 
 
-def claim_due_emails(limit: int = 100) -> list[tuple[Notification, User]]:
-    """Rows waiting to be e-mailed, locked so two scheduler runs never send twice."""
-    stmt = (select(Notification).where(Notification.email_pending.is_(True),
-                                       Notification.emailed_at.is_(None))
-            .order_by(Notification.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    notes = list(db.session.execute(stmt).scalars())
-    users = {u.id: u for u in db.session.execute(
-        select(User).where(User.id.in_({n.user_id for n in notes}))).unique().scalars()}
-    return [(n, users[n.user_id]) for n in notes if n.user_id in users]
+# --- the e-mail queue (the job in jobs.py claims, sends and commits per mail) ---
+
+def claim_next_email(after_id: int = 0) -> tuple[Notification, User] | None:
+    """The next mail waiting after `after_id`, locked for this transaction:
+    on PostgreSQL a row another run holds is skipped (SKIP LOCKED); on
+    SQLite the job's transaction began with BEGIN IMMEDIATE, so one run at a
+    time. A mail whose recipient is gone leaves the queue."""
+    while True:
+        stmt = (select(Notification).where(Notification.email_pending.is_(True),
+                                           Notification.emailed_at.is_(None), Notification.id > after_id)
+                .order_by(Notification.id).limit(1))
+        if db.engine.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        note = db.session.execute(stmt).scalars().first()
+        if note is None:
+            return None
+        user = db.session.get(User, note.user_id)
+        if user is not None and user.active:
+            return note, user
+        note.email_pending = False
+        after_id = note.id
 
 
-def send_due_emails() -> int:
-    """Send what is due; mark each sent in the same transaction that claimed it."""
-    from mentoring.notifications.mail import send_mail
-    sent = 0
-    for note, user in claim_due_emails():
-        text = render(note, user.language)
-        link = note.link or ""
-        base = current_app.config.get("MENTORING_BASE_URL", "").rstrip("/")
-        body = text + ("\n\n" + base + link if link else "")
-        send_mail(user.email, text[:120], body)
-        note.emailed_at = clock.now()
-        sent += 1
+def compose_email(note: Notification, user: User) -> tuple[str, str, str]:
+    """(to, subject, body) in the reader's language. The subject is the
+    notification's text, which may quote what a person typed: mail.py folds
+    it to one line."""
+    text = render(note, user.language)
+    link = note.link or ""
+    base = current_app.config.get("MENTORING_BASE_URL", "").rstrip("/")
+    return user.email, text, text + ("\n\n" + base + link if link else "")
+
+
+def mark_emailed(note: Notification) -> None:
+    note.email_attempts = (note.email_attempts or 0) + 1
+    note.emailed_at = clock.now()
+    note.email_error = None
     db.session.flush()
-    return sent
+
+
+def record_email_failure(note: Notification, error: Exception, max_attempts: int) -> bool:
+    """Count a failed try and keep its error; after `max_attempts` the mail
+    is failed and leaves the queue. True when it has just failed for good."""
+    note.email_attempts = (note.email_attempts or 0) + 1
+    note.email_error = f"{type(error).__name__}: {error}"[:500]
+    gave_up = note.email_attempts >= max_attempts
+    if gave_up:
+        note.email_pending = False
+        note.email_failed_at = clock.now()
+    db.session.flush()
+    return gave_up

@@ -2,6 +2,7 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from mentoring.bounds import id_arg, local_path
 from mentoring.extensions import db
 from mentoring.notifications import services
 
@@ -19,9 +20,15 @@ def index():
 @bp.route("/notifications/read", methods=["POST"])
 @login_required
 def mark_read():
-    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
+    # "²".isdigit() is true and int("²") a ValueError: ids are read by id_arg.
+    ids = [n for i in request.form.getlist("id")[:500] if (n := _id_or_none(i)) is not None] or None
     services.mark_read(current_user, ids)
     db.session.commit()
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("notifications.index"))
+    return redirect(local_path(request.form.get("next")) or url_for("notifications.index"))
+
+
+def _id_or_none(value: str) -> int | None:
+    try:
+        return id_arg(value)
+    except ValueError:
+        return None

@@ -60,6 +60,6 @@ class GroupFormSchema(Schema):
 
 class MemberFormSchema(Schema):
     user_id = Id(required=True, error_messages=_REQ)
-    tier_code = fields.String(required=True, error_messages=_REQ)
+    tier_code = fields.String(required=True, validate=validate.Length(max=20), error_messages=_REQ)
     supervisor_id = Id(load_default=None, error_messages=_REQ)
     joined_on = fields.Date(load_default=None, error_messages=_REQ)

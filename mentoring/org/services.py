@@ -15,6 +15,7 @@ from mentoring.errors import Conflict, NotFound, ValidationFailed
 from mentoring.extensions import db
 from mentoring.org.models import (KIND_TIER, Commune, Facility, GroupMembership, MentoringGroup, Province,
                                   Tier)
+from mentoring.search import ESCAPE, containing
 
 
 # --- administrative units ---------------------------------------------------
@@ -136,10 +137,10 @@ def search_facilities(q: str = "", province_code: int | None = None, tier_code: 
                       page: int = 1, per_page: int = 25):
     stmt = select(Facility).where(Facility.active.is_(True))
     if q:
-        like = f"%{q.strip().lower()}%"
+        like = containing(q.strip().lower())
         stmt = stmt.outerjoin(Commune, Facility.commune_code == Commune.code).where(
-            or_(func.lower(Facility.name).like(like), func.lower(Commune.name).like(like),
-                func.lower(Facility.area).like(like)))
+            or_(func.lower(Facility.name).like(like, escape=ESCAPE), func.lower(Commune.name).like(like, escape=ESCAPE),
+                func.lower(Facility.area).like(like, escape=ESCAPE)))
     if province_code:
         stmt = stmt.where(Facility.province_code == province_code)
     if tier_code:
@@ -341,6 +342,9 @@ def remove_member(membership: GroupMembership, left_on: date | None = None) -> N
         if other.supervisor_id == membership.id:
             other.supervisor_id = None
     db.session.flush()
+    # Their open chat sockets stop receiving the group's rooms once this commits.
+    from mentoring.realtime import recheck_after_commit
+    recheck_after_commit(membership.user_id)
 
 
 def tier_label(code: str | None) -> str:

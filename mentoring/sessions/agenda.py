@@ -44,6 +44,11 @@ def _check_case(session: TeachingSession, actor: User, case_id, errors: dict) ->
             or not (case.status == "closed" or nominated):
         errors["case_id"] = _("Choose a closed case of the audience's groups, or one nominated for teaching.")
         return None
+    # A case sent despite a name or address warning is shown to nobody beyond
+    # its group until a mentor clears it (the library applies the same rule).
+    if case.awaiting_review:
+        errors["case_id"] = _("Review the identifier warning of this case first.")
+        return None
     return case.id
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from mentoring.api.core import ErrorSchema, page_body, page_schema
+from mentoring.audit.services import record as audit_record
 from mentoring.auth import policy
 from mentoring.errors import Forbidden
 from mentoring.extensions import db
@@ -202,6 +203,7 @@ def rate(body, session_id: int):
 @login_required
 def ics(session_id: int):
     session = queries.get_session(session_id, current_user)
+    audit_record("session.calendar_exported", target_kind="session", target_id=session.id, durable=True)
     response = Response(ical.calendar_bytes([session]), mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="session-{session.id}.ics"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -49,7 +49,7 @@ def _past(group, host, title: str, days_ago: int, register: dict, ratings: dict,
         return 0
     start = _at(clock.now().astimezone(ZONE).date() - timedelta(days=days_ago), 14).astimezone(ZoneInfo("UTC"))
     session = TeachingSession(host_id=host.id, created_by_id=host.id, title=title, topic=topic,
-                              competency_codes=_codes(["NCD.HTN"] if "huyết áp" in title else ["NCD.DM"]),
+                              competency_codes=_codes(["FM-HTN"] if "huyết áp" in title else ["FM-T2D"]),
                               starts_at=start, ends_at=start + timedelta(minutes=60), duration_minutes=60,
                               timezone=str(ZONE), video_url="https://meet.benhvien.example.vn/hoi-chan-1442",
                               status="scheduled", sequence=0, created_at=start - timedelta(days=7),
@@ -102,7 +102,7 @@ def seed(groups: dict) -> list[str]:
         "description": "Mỗi tuần: 15 phút bài giảng ngắn, sau đó trình bày và thảo luận ca bệnh.",
         "group_ids": [a.id], "starts_at": _next_weekday(1, 14), "duration_minutes": 60,
         "video_url": "https://meet.bachmai.example.vn/giao-ban-1442", "recurrence": "weekly", "count": 12,
-        "competencies": _codes(["NCD.HTN", "NCD.DM"]), "capacity": 30})
+        "competencies": _codes(["FM-HTN", "FM-T2D"]), "capacity": 30})
     if series_first is not None:
         added += 1
         agenda.add_item(series_first, doctor, {"kind": "didactic", "minutes": 15, "presenter_id": doctor.id,
@@ -120,7 +120,7 @@ def seed(groups: dict) -> list[str]:
                            "group_ids": [b.id], "starts_at": _next_weekday(3, 9), "duration_minutes": 90,
                            "place": "Phòng giao ban Bệnh viện Đa khoa tỉnh Đồng Tháp",
                            "video_url": "https://meet.choray.example.vn/hoi-chan-dtd",
-                           "competencies": _codes(["NCD.DM"])}) is not None:
+                           "competencies": _codes(["FM-T2D"])}) is not None:
         added += 1
 
     workshop = db.session.execute(select(Workshop).where(Workshop.title == WORKSHOP_TITLE)).scalar_one_or_none()
@@ -132,7 +132,7 @@ def seed(groups: dict) -> list[str]:
                                         ("Bệnh án điện tử – buổi 2: kê đơn điện tử và báo cáo", 1)), start=1):
         if _upcoming(coordinator, {"title": title, "group_ids": [a.id, b.id], "host_id": doctor.id,
                                    "starts_at": _next_weekday(4, 8, weeks), "duration_minutes": 120,
-                                   "workshop_id": workshop.id, "competencies": _codes(["EHR.USE"]),
+                                   "workshop_id": workshop.id, "competencies": _codes(["EHR-VISIT"]),
                                    "place": "Trực tuyến", "video_url": f"https://meet.soyte.example.vn/ehr-{n}",
                                    "tiers": ["commune", "district"]}) is not None:
             added += 1

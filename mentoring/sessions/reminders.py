@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from mentoring import clock
+from mentoring import clock, deadlines
 from mentoring.extensions import db
 from mentoring.sessions import notices
 from mentoring.sessions.audience import invited_users
@@ -97,16 +97,7 @@ def schedule_slides(session: TeachingSession, item: AgendaItem) -> None:
 # --- the job ----------------------------------------------------------------
 
 def claim_due(limit: int = 200) -> list[SessionReminder]:
-    stmt = (select(SessionReminder).where(SessionReminder.done_at.is_(None),
-                                          SessionReminder.due_at <= clock.now())
-            .order_by(SessionReminder.due_at, SessionReminder.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = list(db.session.execute(stmt).scalars())
-    for row in rows:
-        row.done_at = clock.now()  # claimed and done in this same transaction
-    db.session.flush()
-    return rows
+    return deadlines.claim_due(SessionReminder, limit=limit)
 
 
 def run_due(limit: int = 200) -> int:

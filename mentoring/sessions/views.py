@@ -16,7 +16,7 @@ from mentoring import clock
 from mentoring.auth import policy
 from mentoring.auth.models import User
 from mentoring.bounds import id_arg
-from mentoring.errors import ServiceError
+from mentoring.errors import Forbidden, ServiceError
 from mentoring.extensions import db
 from mentoring.forms import FormResult, parse_form
 from mentoring.org.models import MentoringGroup
@@ -198,6 +198,8 @@ def _act(session, action, success: str, anchor: str = ""):
     """Run a service for a button on the session page; refusals come back as a message."""
     try:
         result = action()
+    except Forbidden:
+        raise  # a refusal of access answers 403, as every door does, not a message on the page
     except ServiceError as err:
         db.session.rollback()
         flash(" ".join([err.message, *[m for ms in (err.fields or {}).values() for m in ms

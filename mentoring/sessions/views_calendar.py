@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from mentoring.audit.services import record as audit_record
 from mentoring.auth import policy
 from mentoring.errors import ServiceError
 from mentoring.extensions import db
@@ -27,6 +28,7 @@ def _ics(body: bytes, name: str) -> Response:
 @login_required
 def session_ics(session_id: int):
     session = _session_or_404(session_id)
+    audit_record("session.calendar_exported", target_kind="session", target_id=session.id, durable=True)
     return _ics(ical.calendar_bytes([session]), f"session-{session.id}.ics")
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from mentoring import uploads
 from mentoring.auth import policy
 from mentoring.auth.models import User
-from mentoring.bounds import id_arg
+from mentoring.bounds import accepts_upload, id_arg
 from mentoring.errors import ServiceError
 from mentoring.extensions import db
 from mentoring.sessions import agenda, attendance, feedback
@@ -65,6 +65,7 @@ def remove_agenda_item(session_id: int, item_id: int):
 
 @bp.route("/<int:session_id>/materials", methods=["POST"])
 @login_required
+@accepts_upload
 def upload(session_id: int):
     session = _session_or_404(session_id)
     _require("session.material.upload", session)

@@ -163,3 +163,20 @@ def test_pdf_webp_and_broken_image(client):
     assert r.status_code == 422 and "file" in r.get_json()["error"]["fields"]
     r = client.post(url, data={"file": (io.BytesIO(b"GIF89a......"), "a.gif")}, headers=headers)
     assert r.status_code == 415
+
+
+def test_shape_and_rule_errors_come_in_one_answer(client):
+    """A wrong type in one field and a phone number in another: both messages
+    in the same 422, not one round each (as on the form)."""
+    group, people = gen_group()
+    before = db.session.execute(select(func.count()).select_from(Case)).scalar()
+    r = client.post("/api/v1/cases", json=case_body(group, age_years="năm mươi",
+                                                    complaint="Gọi 0912 345 678 khi cần", patient_consent=False),
+                    headers=token_headers(people["commune"][0]))
+    assert r.status_code == 422
+    fields = r.get_json()["error"]["fields"]
+    assert {"age_years", "complaint", "patient_consent"} <= set(fields), fields
+    assert "số điện thoại" in " ".join(fields["complaint"]).lower()
+    assert db.session.execute(select(func.count()).select_from(Case)).scalar() == before
+    # Anonymous callers get the shape errors only (no rules run for nobody), then 401 for the rest.
+    assert client.post("/api/v1/cases", json={"group_id": "x"}).status_code in (401, 422)

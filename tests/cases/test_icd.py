@@ -60,3 +60,19 @@ def test_names_follow_the_readers_language(client):
     assert "Đái tháo đường típ 2 không có biến chứng" in page and "Type 2 diabetes" not in page
     found = client.get("/cases/search?q=dai+thao+duong").get_data(as_text=True)   # the names are searchable
     assert f'data-case-id="{case.id}"' in found
+
+
+def test_reindex_finds_old_cases_by_the_vietnamese_names(app, client):
+    """Cases written before the Vietnamese names shipped kept English-only
+    search words; `flask reindex-cases` gives them the new ones."""
+    from mentoring.extensions import db
+    group, people = gen_group()
+    case = gen_case(group, people["commune"][0], icd10=["E11.9"])
+    case.search_text = icd.fold("Đau đầu, chóng mặt 3 ngày Type 2 diabetes mellitus without complications")
+    db.session.commit()
+    login(client, people["district"][0])
+    assert f'data-case-id="{case.id}"' not in client.get("/cases/search?q=dai+thao+duong").get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["reindex-cases"])
+    assert result.exit_code == 0 and result.output.strip() == "1 cases re-indexed"
+    assert f'data-case-id="{case.id}"' in client.get("/cases/search?q=dai+thao+duong").get_data(as_text=True)
+    assert app.test_cli_runner().invoke(args=["reindex-cases"]).output.strip() == "0 cases re-indexed"

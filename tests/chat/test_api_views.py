@@ -73,7 +73,11 @@ def test_direct_room_api(client):
     assert ok.status_code == 200 and ok.get_json()["kind"] == "direct"
     stranger = gen_user()
     refused = client.post("/api/v1/rooms/direct", json={"user_id": stranger.id}, headers=token_headers(me))
-    assert refused.status_code == 403
+    # Someone you may not write to and someone who does not exist: the same answer.
+    missing = client.post("/api/v1/rooms/direct", json={"user_id": stranger.id + 1000}, headers=token_headers(me))
+    assert refused.status_code == missing.status_code == 404
+    assert refused.get_json() == missing.get_json()
+    assert refused.get_data() == missing.get_data()
 
 
 def test_acknowledgement_api(client):

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -26,9 +27,9 @@ def test_one_room_per_group_and_pair():
 def test_direct_needs_a_shared_group():
     _g1, p1 = gen_group(complete=False)
     _g2, p2 = gen_group(complete=False)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.room_for_direct(p1["commune"][0], p2["commune"][0])
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.room_for_direct(p1["commune"][0], p1["commune"][0])
 
 
@@ -70,6 +71,22 @@ def test_text_is_escaped_and_links_clickable():
     assert "</a>." in html and "<br>" in html
     assert "javascript:" not in services.render_body("javascript:alert(1)") or \
         "<a" not in services.render_body("javascript:alert(1)")
+
+
+@pytest.mark.parametrize("typed, link, after", [
+    ('xem "https://x.vn/a" nhé', "https://x.vn/a", '" nhé'),
+    ("xem 'https://x.vn/a'.", "https://x.vn/a", "'."),
+    ("(https://x.vn/a).", "https://x.vn/a", ")."),
+    ("[https://x.vn/a]", "https://x.vn/a", "]"),
+    ("“https://x.vn/a”, rồi", "https://x.vn/a", "”, rồi"),
+    ("https://x.vn/a>b", "https://x.vn/a", "&gt;b"),
+    ("https://vi.wikipedia.org/wiki/Sốt_(bệnh)!", "https://vi.wikipedia.org/wiki/Sốt_(bệnh)", "!"),
+])
+def test_a_closing_quote_or_bracket_stays_outside_the_link(typed, link, after):
+    html = services.render_body(typed)
+    anchor = re.search(r'<a href="([^"]*)"[^>]*>([^<]*)</a>(.*)$', html)
+    assert anchor and anchor.group(1) == anchor.group(2) == link, html
+    assert anchor.group(3) == after, html
 
 
 def test_edit_and_delete_own_message_within_15_minutes():

@@ -31,6 +31,14 @@ def test_demo_is_idempotent_and_spread(app):
     _, totals = dashboard.counts_by(programmes.default_programme(), "tier")
     assert all(totals[s] > 0 for s in dashboard.STATUSES), totals
     assert services.coordinator_alerts()["facilities_at_risk"] >= 1
+    # The sessions demo runs before this one: its sessions still name real
+    # competencies of the shipped frameworks (seeded first by prepare()).
+    from mentoring.competency.models import Competency
+    from mentoring.sessions.models import TeachingSession
+    tagged = db.session.execute(select(TeachingSession.competency_codes)).scalars().all()
+    named = {code for codes in tagged for code in (codes or [])}
+    known = set(db.session.execute(select(Competency.code)).scalars())
+    assert {"FM-HTN", "FM-T2D", "EHR-VISIT"} <= named <= known
 
 
 def test_scheduler_lists_the_competency_jobs():

@@ -108,3 +108,33 @@ def test_rollout_api_names_the_staff(client, loaded):
     page = client.get("/api/v1/ehr-rollouts", headers=headers).get_json()
     assert page["total"] == 1 and page["items"][0]["facility_id"] == centre.id
     assert client.get("/api/v1/ehr-rollouts", headers=token_headers(people["district"][0])).status_code == 403
+
+
+def test_naming_who_must_be_ready_on_the_page(client, loaded):
+    group, people = gen_group()
+    coordinator = gen_user("coordinator")
+    centre = people["district"][0].facility
+    login(client, coordinator)
+    assert client.get(f"/competency/readiness/{centre.id}").status_code == 404  # no go-live planned yet
+    _plan(centre, 40, coordinator)
+    page = client.get(f"/competency/readiness/{centre.id}").get_data(as_text=True)
+    assert "mọi nhân viên y tế đang hoạt động của cơ sở phải sẵn sàng" in page
+    assert page.count('name="staff_ids"') == 4
+    chosen = [people["district"][0].id, people["district"][1].id]
+    r = client.post(f"/competency/readiness/{centre.id}", data={"staff_ids": [str(i) for i in chosen]})
+    assert r.status_code == 302
+    [row] = [r for r in readiness.facilities() if r.facility_id == centre.id]
+    assert row.staff == 2
+    page = client.get(f"/competency/readiness/{centre.id}").get_data(as_text=True)
+    assert page.count("checked") == 2
+    r = client.post(f"/competency/readiness/{centre.id}", data={"staff_ids": [str(coordinator.id)]})
+    assert r.status_code == 422
+    assert f"Những người sau không phải nhân viên y tế đang hoạt động: {coordinator.id}." in r.get_data(as_text=True)
+    r = client.post(f"/competency/readiness/{centre.id}", data={"staff_ids": ["1e99"]})
+    assert r.status_code == 422 and "Hãy chọn người trong danh sách." in r.get_data(as_text=True)
+    r = client.post(f"/competency/readiness/{centre.id}", data={})  # nobody ticked: back to the default
+    [row] = [r for r in readiness.facilities() if r.facility_id == centre.id]
+    assert r.status_code == 302 and row.staff == 4
+    client.post("/logout")
+    login(client, people["commune"][0])
+    assert client.get(f"/competency/readiness/{centre.id}").status_code == 403

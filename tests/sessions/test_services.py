@@ -304,3 +304,26 @@ def test_feedback_once_rating_1_to_5_attendees_only():
     assert (summary.count, summary.average, [c.comment for c in comments]) == (1, 5.0, ["Rất hay"])
     [row] = feedback.by_host(people["mentor"].id)
     assert (row.sessions, row.ratings, row.average) == (1, 1, 5.0)
+
+
+def test_a_case_awaiting_identifier_review_cannot_be_presented():
+    """A case sent despite a name or address warning is shown beyond its group
+    only after a mentor cleared it: the agenda follows the library's rule."""
+    freeze()
+    from mentoring.cases import outcomes
+    from mentoring.sessions import agenda
+    from tests.cases.helpers import gen_case
+    group, people = gen_group(complete=False)
+    case = gen_case(group, people["commune"][0])
+    case.status = "closed"
+    case.identifier_override_at = clock.now()
+    db.session.flush()
+    session = gen_session(group, people["mentor"])
+    with pytest.raises(ValidationFailed) as refused:
+        agenda.add_item(session, people["mentor"], {"kind": "case", "title": "Ca tăng huyết áp",
+                                                    "minutes": 15, "case_id": case.id})
+    assert refused.value.fields["case_id"] == ["Cần xem xét cảnh báo thông tin nhận dạng của ca này trước."]
+    outcomes.review_override(case, people["mentor"], "cleared")
+    item = agenda.add_item(session, people["mentor"], {"kind": "case", "title": "Ca tăng huyết áp",
+                                                       "minutes": 15, "case_id": case.id})
+    assert item.case_id == case.id

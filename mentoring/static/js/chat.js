@@ -297,7 +297,14 @@
       resync(function () { flushOutbox(); markRead(); });
     });
   });
-  socket.on("disconnect", function () { flushing = false; setConnected(false); });
+  socket.on("disconnect", function (reason) {
+    flushing = false;
+    setConnected(false);
+    // Only the server ends a socket this way, and only when the login ended
+    // (logged out elsewhere, password changed, account deactivated): reload,
+    // and the page sends the person to log in. The outbox stays on the phone.
+    if (reason === "io server disconnect") { window.location.reload(); }
+  });
   socket.on("connect_error", function () { setConnected(false); });
 
   socket.on("message", function (m) {

@@ -1,0 +1,35 @@
+"""Home, login and account pages, the manifest, service worker and offline page, tokens, the admin's accounts, the audit log,
+notifications and the static files."""
+from tests.auth.matrix import ADMIN, EVERYONE, NOBODY, USERS, rows
+
+ROWS = rows([
+    ("GET", "/", "/", USERS),
+    ("GET", "/healthz", "/healthz", EVERYONE),
+    ("GET", "/static/<path:filename>", "/static/favicon.svg", EVERYONE),
+    # The installable app: the same for everyone, nobody's data in them.
+    ("GET", "/manifest.webmanifest", "/manifest.webmanifest", EVERYONE),
+    ("GET", "/sw.js", "/sw.js", EVERYONE),
+    ("GET", "/offline", "/offline", EVERYONE),
+    ("GET", "/login", "/login", EVERYONE),
+    ("POST", "/login", "/login", EVERYONE, {"email": "nobody@example.test", "password": "x"}),
+    ("POST", "/logout", "/logout", EVERYONE),
+    ("POST", "/language/<code>", "/language/en", EVERYONE),
+    ("GET", "/account", "/account", USERS),
+    ("POST", "/account", "/account", USERS, {"action": "preferences", "language": "vi",
+                                             "timezone": "Asia/Ho_Chi_Minh"}),
+    ("POST", "/api/v1/auth/token", "/api/v1/auth/token", EVERYONE, {"email": "commune@demo.test",
+                                                                    "password": "demo-password"}),
+    ("DELETE", "/api/v1/auth/token", "/api/v1/auth/token", USERS),
+    ("GET", "/api/v1/me", "/api/v1/me", USERS),
+    ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", EVERYONE),
+    ("GET", "/admin/users", "/admin/users", ADMIN),
+    ("GET", "/admin/users/new", "/admin/users/new", ADMIN),
+    ("POST", "/admin/users/new", "/admin/users/new", ADMIN),
+    ("GET", "/admin/users/<int:user_id>", "/admin/users/{user_commune}", ADMIN),
+    ("GET", "/admin/users/<int:user_id>", "/admin/users/{missing}", NOBODY),
+    ("POST", "/admin/users/<int:user_id>", "/admin/users/{user_commune}", ADMIN, {"action": "deactivate"}),
+    ("GET", "/admin/audit", "/admin/audit", ADMIN),
+    ("GET", "/admin/audit.csv", "/admin/audit.csv", ADMIN),
+    ("GET", "/notifications", "/notifications", USERS),
+    ("POST", "/notifications/read", "/notifications/read", USERS),
+])

@@ -1,0 +1,77 @@
+"""Case consultations: pages, API, attachments; group A's open case asked
+by its commune worker, a draft of theirs, a closed one, group B's case, and
+ids nobody has."""
+from tests.auth.matrix import (ABOVE_COMMUNE, ADMIN, GROUP_A, NOBODY, STAFF, USERS, WORKERS_A, Row, rows)
+from tests.auth.matrix.world import png_bytes
+
+SEES_A = GROUP_A | STAFF
+ASKER = frozenset({"commune"})
+ASKERS = WORKERS_A | {"other"}  # health workers ask; mentors and staff do not
+CASE = {"group_id": "{group_a}", "age_years": 54, "sex": "female", "complaint": "Đau đầu, chóng mặt 3 ngày",
+        "question": "Có nên tăng liều amlodipine không?", "urgency": "routine", "icd10": ["I10"],
+        "vitals": {"systolic": 172, "diastolic": 104, "pulse": 88}, "patient_consent": True}
+
+ROWS = rows([
+    ("GET", "/cases", "/cases", USERS),
+    ("GET", "/cases/new", "/cases/new", ASKERS),
+    ("POST", "/cases/new", "/cases/new", ASKERS),
+    ("GET", "/cases/search", "/cases/search?q=amlodipine", USERS),
+    ("GET", "/cases/library", "/cases/library", USERS),
+    ("GET", "/cases/report", "/cases/report", STAFF),
+    ("GET", "/cases/audit", "/cases/audit", ADMIN),
+    ("GET", "/cases/icd10", "/cases/icd10?q=I10", USERS),
+    ("GET", "/cases/<int:case_id>", "/cases/{case_a}", SEES_A),
+    ("GET", "/cases/<int:case_id>", "/cases/{case_b}", STAFF | {"other"}),
+    ("GET", "/cases/<int:case_id>", "/cases/{draft_a}", ASKER),
+    ("GET", "/cases/<int:case_id>", "/cases/{missing}", NOBODY),
+    ("GET", "/cases/<int:case_id>/edit", "/cases/{draft_a}/edit", ASKER),
+    ("POST", "/cases/<int:case_id>/edit", "/cases/{draft_a}/edit", ASKER),
+    ("POST", "/cases/<int:case_id>/reply", "/cases/{case_a}/reply", ASKER | ABOVE_COMMUNE, {"body": "Đồng ý."}),
+    ("POST", "/cases/<int:case_id>/reply", "/cases/{case_b}/reply", {"other"}, {"body": "Đồng ý."}),
+    ("POST", "/cases/<int:case_id>/recommend/<int:reply_id>", "/cases/{case_a}/recommend/{reply_a}", ABOVE_COMMUNE),
+    ("POST", "/cases/<int:case_id>/claim", "/cases/{case_a}/claim", ABOVE_COMMUNE),
+    ("POST", "/cases/<int:case_id>/escalate", "/cases/{case_a}/escalate", ABOVE_COMMUNE),
+    ("POST", "/cases/<int:case_id>/answered", "/cases/{case_a}/answered", ASKER),
+    ("POST", "/cases/<int:case_id>/ask-again", "/cases/{closed_a}/ask-again", ASKER),
+    ("POST", "/cases/<int:case_id>/outcome", "/cases/{case_a}/outcome", ASKER | {"coordinator"}),
+    ("POST", "/cases/<int:case_id>/close", "/cases/{case_a}/close", ASKER | ABOVE_COMMUNE),
+    ("POST", "/cases/<int:case_id>/nominate", "/cases/{closed_a}/nominate", ABOVE_COMMUNE),
+    ("POST", "/cases/<int:case_id>/review", "/cases/{case_a}/review", ABOVE_COMMUNE),
+    ("POST", "/cases/<int:case_id>/attachments", "/cases/{case_a}/attachments", ASKER | ABOVE_COMMUNE),
+    ("GET", "/cases/<int:case_id>/attachments/<int:attachment_id>",
+     "/cases/{case_a}/attachments/{attachment_a}", SEES_A),
+    ("GET", "/cases/<int:case_id>/attachments/<int:attachment_id>",
+     "/cases/{case_b}/attachments/{attachment_a}", NOBODY),
+    ("GET", "/cases/<int:case_id>/attachments/<int:attachment_id>",
+     "/cases/{case_a}/attachments/{missing}", NOBODY),
+    ("GET", "/cases/<int:case_id>/attachments/<int:attachment_id>/thumb",
+     "/cases/{case_a}/attachments/{attachment_a}/thumb", SEES_A),
+    ("GET", "/api/v1/cases", "/api/v1/cases", USERS),
+    ("GET", "/api/v1/cases/outcome-report", "/api/v1/cases/outcome-report", STAFF),
+    ("GET", "/api/v1/icd10", "/api/v1/icd10?q=I10", USERS),
+    ("GET", "/api/v1/cases/<int:case_id>", "/api/v1/cases/{case_a}", SEES_A),
+    ("GET", "/api/v1/cases/<int:case_id>", "/api/v1/cases/{case_b}", STAFF | {"other"}),
+    ("GET", "/api/v1/cases/<int:case_id>", "/api/v1/cases/{draft_a}", ASKER),
+    ("GET", "/api/v1/cases/<int:case_id>", "/api/v1/cases/{missing}", NOBODY),
+    ("POST", "/api/v1/cases/<int:case_id>/send", "/api/v1/cases/{draft_a}/send", ASKER, {}),
+    ("POST", "/api/v1/cases/<int:case_id>/replies", "/api/v1/cases/{case_a}/replies", ASKER | ABOVE_COMMUNE,
+     {"body": "Đồng ý với hướng xử trí."}),
+    ("POST", "/api/v1/cases/<int:case_id>/replies", "/api/v1/cases/{missing}/replies", NOBODY,
+     {"body": "Đồng ý với hướng xử trí."}),
+    ("POST", "/api/v1/cases/<int:case_id>/escalate", "/api/v1/cases/{case_a}/escalate", ABOVE_COMMUNE,
+     {"reason": "Cần ý kiến tuyến trên."}),
+    ("POST", "/api/v1/cases/<int:case_id>/close", "/api/v1/cases/{case_a}/close", ASKER | ABOVE_COMMUNE,
+     {"outcome": "improved"}),
+    ("POST", "/api/v1/cases/<int:case_id>/outcome", "/api/v1/cases/{case_a}/outcome", ASKER | {"coordinator"},
+     {"outcome": "improved"}),
+    ("POST", "/api/v1/cases/<int:case_id>/confirm", "/api/v1/cases/{case_a}/confirm", ASKER),
+    ("POST", "/api/v1/cases/<int:case_id>/review", "/api/v1/cases/{case_a}/review", ABOVE_COMMUNE,
+     {"decision": "cleared"}),
+]) + [
+    Row("POST", "/api/v1/cases", "/api/v1/cases", WORKERS_A, body=CASE, refused_with=frozenset({422}),
+        note="in group A"),
+    Row("POST", "/api/v1/cases/<int:case_id>/attachments", "/api/v1/cases/{case_a}/attachments",
+        ASKER | ABOVE_COMMUNE, files={"file": (png_bytes(), "anh.png")}),
+    Row("POST", "/api/v1/cases/<int:case_id>/attachments", "/api/v1/cases/{case_b}/attachments",
+        frozenset({"other"}), files={"file": (png_bytes(), "anh.png")}),
+]

@@ -1,0 +1,77 @@
+"""Teaching sessions: group A's next session (hosted by its doctor), its
+agenda item and material, a held one, group B's, a workshop, calendars."""
+from tests.auth.matrix import (EVERYONE, GROUP_A, NOBODY, STAFF, USERS, WORKERS_A, Row, rows)
+from tests.auth.matrix.world import png_bytes
+
+SEES_A = GROUP_A | STAFF
+MANAGES_A = STAFF | {"doctor"}
+SCHEDULERS = STAFF | {"doctor"}  # and group B's doctor, not a role here
+SESSION = {"group_id": "{group_a}", "title": "Giao ban chuyên đề", "starts_at": "2027-01-05T14:00:00+07:00",
+           "duration_minutes": 60, "video_url": "https://meet.example.org/abc"}
+
+ROWS = rows([
+    ("GET", "/sessions", "/sessions", USERS),
+    ("GET", "/sessions/new", "/sessions/new", SCHEDULERS),
+    ("POST", "/sessions/new", "/sessions/new", SCHEDULERS),
+    ("GET", "/sessions/feedback", "/sessions/feedback", SCHEDULERS),
+    ("GET", "/sessions/subscription", "/sessions/subscription", USERS),
+    ("POST", "/sessions/subscription", "/sessions/subscription", USERS),
+    ("GET", "/sessions/feed/<string:token>.ics", "/sessions/feed/{feed_token}.ics", EVERYONE),
+    ("GET", "/sessions/feed/<string:token>.ics", "/sessions/feed/guessed-token.ics", NOBODY),
+    ("GET", "/sessions/workshops", "/sessions/workshops", USERS),
+    ("POST", "/sessions/workshops", "/sessions/workshops", SCHEDULERS),
+    ("GET", "/sessions/workshops/<int:workshop_id>", "/sessions/workshops/{workshop}", USERS),
+    ("GET", "/sessions/workshops/<int:workshop_id>", "/sessions/workshops/{missing}", NOBODY),
+    ("GET", "/sessions/<int:session_id>", "/sessions/{session_a}", SEES_A),
+    ("GET", "/sessions/<int:session_id>", "/sessions/{session_b}", STAFF | {"other"}),
+    ("GET", "/sessions/<int:session_id>", "/sessions/{missing}", NOBODY),
+    ("GET", "/sessions/<int:session_id>/edit", "/sessions/{session_a}/edit", MANAGES_A),
+    ("POST", "/sessions/<int:session_id>/edit", "/sessions/{session_a}/edit", MANAGES_A),
+    ("POST", "/sessions/<int:session_id>/cancel", "/sessions/{session_a}/cancel", MANAGES_A),
+    ("POST", "/sessions/<int:session_id>/held", "/sessions/{session_a}/held", MANAGES_A),
+    ("POST", "/sessions/<int:session_id>/recording", "/sessions/{held_a}/recording", MANAGES_A),
+    ("POST", "/sessions/<int:session_id>/rsvp", "/sessions/{session_a}/rsvp", WORKERS_A, {"response": "yes"}),
+    ("POST", "/sessions/<int:session_id>/join", "/sessions/{session_a}/join", SEES_A),
+    ("POST", "/sessions/<int:session_id>/leave", "/sessions/{session_a}/leave", SEES_A),
+    ("GET", "/sessions/<int:session_id>/room", "/sessions/{session_a}/room", SEES_A),
+    ("GET", "/sessions/<int:session_id>/calendar.ics", "/sessions/{session_a}/calendar.ics", SEES_A),
+    ("GET", "/sessions/<int:session_id>/calendar.ics", "/sessions/{session_b}/calendar.ics", STAFF | {"other"}),
+    ("POST", "/sessions/<int:session_id>/agenda", "/sessions/{session_a}/agenda", MANAGES_A),
+    ("POST", "/sessions/<int:session_id>/agenda/<int:item_id>/presenter",
+     "/sessions/{session_a}/agenda/{item_a}/presenter", MANAGES_A),
+    ("POST", "/sessions/<int:session_id>/agenda/<int:item_id>/delete",
+     "/sessions/{session_a}/agenda/{item_a}/delete", MANAGES_A),
+    ("POST", "/sessions/<int:session_id>/agenda/<int:item_id>/delete",
+     "/sessions/{session_b}/agenda/{item_a}/delete", STAFF),
+    ("GET", "/sessions/<int:session_id>/materials/<int:material_id>",
+     "/sessions/{session_a}/materials/{material_a}", SEES_A),
+    ("GET", "/sessions/<int:session_id>/materials/<int:material_id>",
+     "/sessions/{session_b}/materials/{material_a}", NOBODY),
+    ("POST", "/sessions/<int:session_id>/materials/<int:material_id>/review",
+     "/sessions/{session_a}/materials/{material_a}/review", MANAGES_A),
+    ("POST", "/sessions/<int:session_id>/register", "/sessions/{held_a}/register", MANAGES_A),
+    ("GET", "/sessions/<int:session_id>/register.csv", "/sessions/{held_a}/register.csv", MANAGES_A),
+    ("POST", "/sessions/<int:session_id>/feedback", "/sessions/{held_a}/feedback", WORKERS_A, {"rating": 5}),
+    ("GET", "/api/v1/sessions", "/api/v1/sessions", USERS),
+    ("POST", "/api/v1/sessions", "/api/v1/sessions", SCHEDULERS, SESSION),
+    ("GET", "/api/v1/sessions/<int:session_id>", "/api/v1/sessions/{session_a}", SEES_A),
+    ("GET", "/api/v1/sessions/<int:session_id>", "/api/v1/sessions/{session_b}", STAFF | {"other"}),
+    ("GET", "/api/v1/sessions/<int:session_id>", "/api/v1/sessions/{missing}", NOBODY),
+    ("PATCH", "/api/v1/sessions/<int:session_id>", "/api/v1/sessions/{session_a}", MANAGES_A,
+     {"title": "Giao ban (đổi tên)"}),
+    ("POST", "/api/v1/sessions/<int:session_id>/cancel", "/api/v1/sessions/{session_a}/cancel", MANAGES_A, {}),
+    ("POST", "/api/v1/sessions/<int:session_id>/rsvp", "/api/v1/sessions/{session_a}/rsvp", WORKERS_A,
+     {"response": "yes"}),
+    ("POST", "/api/v1/sessions/<int:session_id>/attendance", "/api/v1/sessions/{held_a}/attendance", MANAGES_A,
+     {"user_id": "{user_commune}", "attended": True}),
+    ("POST", "/api/v1/sessions/<int:session_id>/join", "/api/v1/sessions/{session_a}/join", SEES_A),
+    ("POST", "/api/v1/sessions/<int:session_id>/leave", "/api/v1/sessions/{session_a}/leave", SEES_A),
+    ("POST", "/api/v1/sessions/<int:session_id>/feedback", "/api/v1/sessions/{held_a}/feedback", WORKERS_A,
+     {"rating": 5}),
+    ("GET", "/api/v1/sessions/<int:session_id>/ics", "/api/v1/sessions/{session_a}/ics", SEES_A),
+    ("GET", "/api/v1/sessions/<int:session_id>/ics", "/api/v1/sessions/{missing}/ics", NOBODY),
+]) + [
+    # the host and staff, and whoever presents an item (group A's commune worker presents a case)
+    Row("POST", "/sessions/<int:session_id>/materials", "/sessions/{session_a}/materials", MANAGES_A | {"commune"},
+        files={"file": (png_bytes(), "slide.png")}),
+]
