@@ -1,8 +1,10 @@
 /* The service worker (hand-written: three strategies in sixty lines, where
  * Workbox would add a runtime of its own to every phone's first load).
  * - Static files have content-hashed names: cache first, kept for good.
- * - Pages: network first; with no signal, the last copy kept, else /offline.
- *   A page the server marks no-store (case and chat content) is never kept.
+ * - Pages: network first; with no signal, the last copy kept, else /offline
+ *   (which lists what waits on the phone to be sent). A page the server marks
+ *   no-store is never kept: today that is every signed-in page (health data
+ *   stays off a shared phone), so offline the app opens on /offline.
  * - Anything else (POST, the API, Socket.IO) goes to the network untouched:
  *   what waits to be sent waits in localStorage (case drafts, chat outbox). */
 "use strict";

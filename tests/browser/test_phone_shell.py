@@ -1,5 +1,5 @@
 """The app on a phone with a weak or no signal: the service worker opens the
-last pages with no signal and says what waits to be sent; the chat header
+app with no signal and says what waits to be sent; the chat header
 keeps its shape while the socket is down; tap targets are thumb-sized; the
 layout holds at 1280 px too."""
 from playwright.sync_api import expect
@@ -37,24 +37,24 @@ def test_no_signal_opens_the_last_pages_and_says_what_waits(phone):
     _language(phone, "vi")  # ... until they switch back, and a fresh copy is asked for
     phone.wait_for_function("""caches.match('/offline').then(r => r ? r.text() : '')
                                .then(t => t.includes('Mất sóng'))""", timeout=LIVE)
-    phone.goto("/sessions")
     phone.goto("/")
     expect(phone.get_by_test_id("home-cases")).to_be_visible()
     # A chat message typed with no signal waits in the outbox (as chat.js keeps it).
     phone.evaluate("""localStorage.setItem('mentoring.chat.outbox.0.0',
-                      JSON.stringify([{client_id: 'x', body: 'chờ gửi'}]))""")
+                      JSON.stringify([{client_id: 'x', body: 'Huyết áp 150/90, hẹn tái khám'}]))""")
     phone.context.set_offline(True)
     try:
-        phone.goto("/sessions")  # kept from before: opens with no signal
-        expect(phone.locator("h1")).to_be_visible()
+        # Signed-in pages are no-store (health data stays off the phone): with no
+        # signal the app still opens, on the offline page, and says what waits.
+        phone.goto("/sessions")
+        expect(phone.locator("h1")).to_have_text("Mất sóng")
+        expect(phone.get_by_test_id("waiting-list")).to_contain_text(
+            "Tin nhắn trò chuyện: Huyết áp 150/90, hẹn tái khám")
         banner = phone.get_by_test_id("net-banner")
         expect(banner).to_be_visible()
-        expect(banner).to_contain_text("Mất sóng")
         expect(banner).to_contain_text("tin nhắn trò chuyện: 1")
-        screenshot(phone, "offline-sessions-360")
-        phone.goto("/facilities?never-opened=1")  # never kept: the offline page
-        expect(phone.locator("h1")).to_have_text("Mất sóng")
         expect(phone.get_by_role("link", name="Hỏi về ca bệnh")).to_be_visible()
+        screenshot(phone, "offline-360")
     finally:
         phone.context.set_offline(False)
         phone.evaluate("localStorage.removeItem('mentoring.chat.outbox.0.0')")

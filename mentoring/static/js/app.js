@@ -36,6 +36,34 @@
     return parts.length ? fmt(T.waiting, {what: parts.join(", ")}) : "";
   }
 
+  /* The offline page lists, word for word, what the phone holds for the
+   * server: each chat message in an outbox and each case draft. */
+  function listWaiting(list) {
+    var ls;
+    try { ls = window.localStorage; } catch (e) { return; }
+    if (!ls) { return; }
+    var items = [];
+    for (var i = 0; i < ls.length; i++) {
+      var key = ls.key(i), value;
+      try { value = JSON.parse(ls.getItem(key)); } catch (e) { continue; }
+      if (key.indexOf("mentoring.chat.outbox.") === 0 && Array.isArray(value)) {
+        value.forEach(function (m) { items.push(fmt(T.item_chat, {text: String(m.body || "").slice(0, 80)})); });
+      } else if (key.indexOf("mentoring.cases.draft.") === 0 && value && value.values) {
+        items.push(fmt(T.item_case, {text: String(value.values.complaint || value.values.question || "").slice(0, 80)}));
+      }
+    }
+    list.replaceChildren.apply(list, items.map(function (text) {
+      var li = document.createElement("li");
+      li.className = "list-group-item";
+      li.textContent = text;
+      return li;
+    }));
+    var none = document.getElementById("waiting-none");
+    if (none) { none.hidden = items.length > 0; }
+  }
+  var waitingList = document.getElementById("waiting-list");
+  if (waitingList) { listWaiting(waitingList); }
+
   var hideTimer = null;
   function show(online) {
     if (!banner) { return; }
