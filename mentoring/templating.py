@@ -1,13 +1,14 @@
 """Template globals: navigation by role, formatting in the user's language and zone."""
 from flask import request, url_for
-from markupsafe import Markup, escape
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from mentoring.auth import policy
 from mentoring.auth.models import ROLE_VALUES
+from mentoring.i18n import duration, zone_label
 from mentoring.org.services import tier_codes, tier_label
 
 
@@ -93,7 +94,8 @@ def register(app) -> None:
             "unread_notifications": _unread(current_user),
         }
 
-    app.jinja_env.filters["datetime"] = lambda v, fmt="short": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["decimal"] = lambda v, digits=1: format_decimal(round(v or 0, digits))
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
     app.jinja_env.globals.update(
@@ -105,6 +107,8 @@ def register(app) -> None:
         role_label=role_label,
         kind_label=kind_label,
         pairs=lambda values: [(v, v) for v in values],
+        zone_label=zone_label,
+        zone_options=lambda zones: [(z, zone_label(z)) for z in zones],
         role_options=lambda: [(r, role_label(r)) for r in ROLE_VALUES],
         tier_options=lambda tiers: [(t.code, tier_label(t.code)) for t in tiers],
         kind_options=lambda kinds: [(k, kind_label(k)) for k in kinds],
@@ -145,6 +149,15 @@ def _waiting(user) -> int:
         return 0
     from mentoring.cases.queries import inbox_count
     return inbox_count(user)
+
+
+def _datetime(value, fmt="short") -> str:
+    if not value:
+        return ""
+    if fmt == "full":
+        # Babel's full time ends in "GMT+07:00"; pages name the zone apart, as people say it (zone_label)
+        return f"{format_date(value, 'full')}, {format_time(value, 'short')}"
+    return format_datetime(value, fmt)
 
 
 def _unread(user) -> int:

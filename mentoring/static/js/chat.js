@@ -239,7 +239,7 @@
   }
 
   /* --- the socket ------------------------------------------------------- */
-  var socket = io({reconnectionDelayMax: 10000});
+  var socket = window.mentoringSocket = io({reconnectionDelayMax: 10000});  // live.js shares it
 
   function resync(done) {
     fetch("/api/v1/rooms/" + cfg.room + "/messages?per_page=200&after=" + lastId,
