@@ -187,6 +187,11 @@ def _writes_data() -> bool:
     g.writes_data (scheduler jobs, chat events); requests by their method."""
     if has_app_context() and g.get("writes_data"):
         return True
+    if has_request_context() and request.endpoint:
+        from flask import current_app
+        view = current_app.view_functions.get(request.endpoint)
+        if getattr(view, "writes_data", False):  # a read that is audited (audit.services.audited_read)
+            return True
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
