@@ -37,9 +37,10 @@ def create_app(config: dict | type | None = None) -> Flask:
     _trust_proxies(app)
     _register_blueprints(app)
     _register_cli(app)
-    from mentoring import errors_http, templating
+    from mentoring import assets, errors_http, templating
     errors_http.register(app)
     templating.register(app)
+    assets.init_app(app)
     # The body limit goes before every other hook (CSRF reads the form).
     app.before_request_funcs.setdefault(None, []).insert(0, limit_body)
     app.before_request(refuse_nul_in_request)
@@ -186,7 +187,7 @@ def _init_extensions(app: Flask) -> None:
 def _writes_data() -> bool:
     """Will this unit of work write? Doors that are not plain HTTP say so with
     g.writes_data (scheduler jobs, chat events); requests by their method, and
-    a GET whose view is marked `writes_data` (reading a case audits the read)."""
+    a GET whose view is marked by audit.services.audited_read."""
     if has_app_context() and g.get("writes_data"):
         return True
     if not has_request_context():
@@ -196,14 +197,6 @@ def _writes_data() -> bool:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     return bool(getattr(view, "writes_data", False))
 
-
-def writes_data(view):
-    """Mark a GET view that writes (an audit row): on SQLite its transaction
-    takes the write lock at BEGIN and waits its turn, instead of failing with
-    "database is locked" when another writer committed after it began reading
-    (two people opening the same case at once got a 503)."""
-    view.writes_data = True
-    return view
 
 
 def _sqlite_pragmas(engine, event) -> None:

@@ -1,8 +1,10 @@
 """Template globals: navigation by role, formatting in the user's language and zone."""
 from flask import request, url_for
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from mentoring.auth import policy
 from mentoring.auth.models import ROLE_VALUES
@@ -11,14 +13,15 @@ from mentoring.org.services import tier_codes, tier_label
 
 
 def navigation(user) -> list[tuple[str, str, str]]:
-    """(endpoint, label, icon) for what this person uses most, phone-first."""
+    """(endpoint, label, icon) of every page this person may open from the menu;
+    icons are ids in the sprite (scripts/icons.txt)."""
     if not user.is_authenticated:
         return []
-    items = [("main.home", _l("Home"), "house")]
+    items = [("main.home", _l("Home"), "house-door")]
     items.append(("org.groups", _l("Groups"), "people"))
     items.extend(_case_navigation(user))
-    items.append(("chat.index", _l("Chat"), "chat"))
-    items.append(("sessions.index", _l("Sessions"), "calendar"))
+    items.append(("chat.index", _l("Chat"), "chat-dots"))
+    items.append(("sessions.index", _l("Sessions"), "calendar-event"))
     if policy.allowed(user, "competency.progress.own"):
         items.append(("competency.my_progress", _l("My progress"), "award"))
     if policy.allowed(user, "competency.dashboard"):
@@ -26,7 +29,7 @@ def navigation(user) -> list[tuple[str, str, str]]:
     if policy.allowed(user, "competency.readiness"):
         items.append(("competency.readiness", _l("EHR readiness"), "clipboard-check"))
     if policy.allowed(user, "group.overview"):
-        items.append(("org.overview", _l("Cascade overview"), "diagram"))
+        items.append(("org.overview", _l("Cascade overview"), "diagram-3"))
     items.append(("org.facilities", _l("Facilities"), "hospital"))
     if policy.allowed(user, "user.manage"):
         items.append(("auth.admin_users", _l("Accounts"), "person-gear"))
@@ -35,11 +38,57 @@ def navigation(user) -> list[tuple[str, str, str]]:
     return items
 
 
+# The bottom bar: the four or five places each role goes to every day, with a
+# label short enough to sit under its icon at 360 px. Everything else is in
+# the "More" menu of the top bar.
+_TABS = {
+    "worker": ("main.home", "cases.inbox", "chat.index", "sessions.index", "competency.my_progress"),
+    "mentor": ("main.home", "cases.inbox", "chat.index", "sessions.index", "org.groups"),
+    "coordinator": ("main.home", "competency.dashboard", "competency.readiness", "sessions.index",
+                    "org.overview"),
+    "admin": ("main.home", "org.overview", "org.facilities", "auth.admin_users", "sessions.index"),
+}
+# Labels in context "tab": one or two short words under an icon, which may
+# differ from the page's title (Vietnamese titles run long).
+_TAB_LABELS = {
+    "main.home": _p("tab", "Home"), "chat.index": _p("tab", "Chat"), "sessions.index": _p("tab", "Sessions"),
+    "competency.my_progress": _p("tab", "Progress"), "org.groups": _p("tab", "Groups"),
+    "competency.dashboard": _p("tab", "Dashboard"), "competency.readiness": _p("tab", "EHR go-live"),
+    "org.overview": _p("tab", "Cascade"), "org.facilities": _p("tab", "Facilities"),
+    "auth.admin_users": _p("tab", "Accounts"),
+}
+
+
+def tabs(user, items) -> list[tuple[str, str, str]]:
+    """(endpoint, short label, icon) for the bottom bar, among the items the
+    person may open (so a role without a page never gets its tab)."""
+    wanted = _TABS.get(getattr(user, "role", None) or "", ())
+    by_endpoint = {endpoint: (label, icon) for endpoint, label, icon in items}
+    out = []
+    for endpoint in wanted:
+        if endpoint not in by_endpoint:
+            continue
+        label, icon = by_endpoint[endpoint]
+        if endpoint == "cases.inbox":
+            label = _p("tab", "Inbox") if user.role == "mentor" else _p("tab", "Cases")
+        else:
+            label = _TAB_LABELS.get(endpoint, label)
+        out.append((endpoint, label, icon))
+    return out
+
+
 def register(app) -> None:
     @app.context_processor
     def _globals():
+        items = navigation(current_user)
+        bar = tabs(current_user, items)
+        in_bar = {endpoint for endpoint, _label, _icon in bar}
         return {
-            "nav_items": navigation(current_user),
+            "nav_items": items,
+            "tab_items": bar,
+            "more_items": [item for item in items if item[0] not in in_bar],
+            "cases_waiting": _waiting(current_user),
+            "active_tab": active_tab(request.endpoint, bar),
             "allowed": lambda action, target=None: policy.allowed(current_user, action, target),
             "current_endpoint": request.endpoint,
             "unread_notifications": _unread(current_user),
@@ -47,8 +96,10 @@ def register(app) -> None:
 
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["decimal"] = lambda v, digits=1: format_decimal(round(v or 0, digits))
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
     app.jinja_env.globals.update(
+        icon=icon,
         url_for=url_for,
         get_locale=get_locale,
         tier_label=tier_label,
@@ -72,6 +123,32 @@ def register(app) -> None:
         facility_options=lambda facilities: [
             (f.id, f"{f.name} ({tier_label(f.tier_code)})") for f in facilities],
     )
+
+
+def icon(name: str, size: int = 20) -> Markup:
+    """An icon from the sprite built at setup (scripts/icons.txt), decorative:
+    the link or button around it carries the words."""
+    href = url_for("static", filename="vendor/icons.svg")
+    return Markup(f'<svg class="bi" width="{size}" height="{size}" aria-hidden="true" focusable="false">'
+                  f'<use href="{escape(href)}#{escape(name)}"></use></svg>')
+
+
+def active_tab(endpoint: str | None, bar) -> str | None:
+    """The tab a page belongs to: its own, else the tab of its blueprint (a
+    case page lights up Cases), else none."""
+    endpoints = [e for e, _label, _icon in bar]
+    if endpoint in endpoints:
+        return endpoint
+    blueprint = (endpoint or "").partition(".")[0]
+    return next((e for e in endpoints if e != "main.home" and e.partition(".")[0] == blueprint), None)
+
+
+def _waiting(user) -> int:
+    """Cases waiting for this person (the badge on the Cases tab)."""
+    if not user.is_authenticated or not policy.allowed(user, "case.inbox"):
+        return 0
+    from mentoring.cases.queries import inbox_count
+    return inbox_count(user)
 
 
 def _datetime(value, fmt="short") -> str:
@@ -105,16 +182,10 @@ def kind_label(kind: str | None) -> str:
 
 
 def _case_navigation(user) -> list[tuple[str, str, str]]:
-    """Cases, with how many wait for this person; the report and audit for staff."""
-    from flask_babel import gettext
-    from mentoring.cases.queries import inbox_count
-    # Cases wait one tier above their asker: nothing ever waits at the bottom
-    # tier, so a commune worker's page skips the count (one query on every page).
-    at_bottom = user.tier_code == tier_codes()[-1]
-    waiting = inbox_count(user) if policy.allowed(user, "case.inbox") and not at_bottom else 0
-    items = [("cases.inbox", gettext("Cases (%(n)d)", n=waiting) if waiting else gettext("Cases"), "clipboard")]
+    """Cases; the report and audit for staff (the count waiting is the tab's badge)."""
+    items = [("cases.inbox", _l("Cases"), "clipboard2-pulse")]
     if policy.allowed(user, "case.report"):
         items.append(("cases.report", _l("Response times"), "stopwatch"))
     if policy.allowed(user, "case.audit"):
-        items.append(("cases.audit", _l("Case audit"), "journal"))
+        items.append(("cases.audit", _l("Case audit"), "journal-text"))
     return items

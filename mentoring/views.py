@@ -1,42 +1,91 @@
-"""Home: each role lands on what it needs first."""
+"""Home (each role lands on what it needs first), the web app manifest and
+the service worker that lets the app open with no signal; /healthz."""
+import hashlib
+import json
 import logging
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, url_for
+from flask_babel import format_timedelta, gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from mentoring.auth import policy
-from mentoring.auth.models import User
+from mentoring import clock, home as home_data
 from mentoring.errors_http import RETRY_AFTER
 from mentoring.extensions import db
-from mentoring.org import services as org_services
-from mentoring.org.models import MentoringGroup
 
 log = logging.getLogger(__name__)
 bp = Blueprint("main", __name__)
+
+# What the service worker keeps from the first visit on, so the app opens
+# with no signal: the stylesheets, the icon sprite, the logo, the scripts
+# every page runs and the offline page.
+SHELL_STATIC = ("vendor/theme.css", "css/app.css", "css/cases.css", "vendor/icons.svg", "logo.svg",
+                "favicon.svg", "js/app.js", "js/cases.js", "js/chat.js",
+                "vendor/socket.io/socket.io.min.js", "icons/icon-192.png")
 
 
 @bp.route("/")
 @login_required
 def home():
-    stats, groups = None, []
-    if policy.allowed(current_user, "group.overview"):
-        # Staff oversee every group: counts here, the list on the overview page.
-        comps = org_services.compositions(load_mentors=False)
-        stats = {
-            "groups": db.session.execute(select(func.count()).select_from(MentoringGroup)).scalar(),
-            "incomplete": None,
-            "users": db.session.execute(select(func.count()).select_from(User)
-                                        .where(User.active.is_(True))).scalar(),
-        }
-        stats["incomplete"] = stats["groups"] - sum(1 for c in comps.values() if c.complete)
-    else:
-        # A worker's home shows each group's name and mentor: two queries, not
-        # every member's account and the per-tier counts (issue 12's profile).
-        groups = org_services.groups_with_mentor_names(
-            policy.scope_groups(current_user, select(MentoringGroup.id, MentoringGroup.name)), limit=50)
-    return render_template("home.html", groups=groups, stats=stats)
+    data = home_data.for_user(current_user)
+    return render_template("home.html", home=data, now=clock.now(), time_left=time_left)
+
+
+def time_left(due_at, now) -> str:
+    """"in 3 hours" / "50 minutes ago", in the reader's language."""
+    if due_at is None:
+        return ""
+    return format_timedelta(due_at - now, add_direction=True)
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    doc = {
+        "name": _("Tele-mentoring 1-4-4-2"),
+        "short_name": _("1-4-4-2"),
+        "description": _("Case questions, chat and teaching sessions for commune health workers."),
+        "lang": "vi",
+        "start_url": url_for("main.home"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f5f9f8",
+        "theme_color": "#0f766e",
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon-maskable-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "maskable"},
+            {"src": url_for("static", filename="logo.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    response = current_app.response_class(json.dumps(doc, ensure_ascii=False),
+                                          mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """Served from the root so it may look after every page. Its text names
+    the hashed static files, so a deploy that changes one changes the worker
+    and the phone fetches the new files once."""
+    shell = [url_for("static", filename=name) for name in SHELL_STATIC]
+    offline = url_for("main.offline")
+    version = hashlib.sha256("\n".join(shell + [offline]).encode()).hexdigest()[:12]
+    body = render_template("sw.js", shell=shell, offline=offline, version=version)
+    response = current_app.response_class(body, mimetype="text/javascript")
+    # Browsers revalidate a worker at most daily anyway; no-cache makes every
+    # check reach us, so a fix ships on the next visit.
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/offline")
+def offline():
+    """What the service worker shows for a page it never kept, with no signal."""
+    return render_template("offline.html")
 
 
 @bp.route("/healthz")

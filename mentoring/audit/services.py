@@ -20,6 +20,15 @@ MAX_DETAIL_TEXT = 500  # a detail value is a note, never a copy of user content
 _CURRENT = object()  # "whoever is logged in on this request"
 
 
+def audited_read(view):
+    """Mark a GET view that records who read what: on SQLite its transaction
+    takes the write lock when it begins (mentoring._writes_data), so the
+    audit row waits its turn instead of failing with "database is locked"
+    when another request wrote since the read began."""
+    view.writes_data = True
+    return view
+
+
 def record(action: str, *, actor=_CURRENT, target_kind: str | None = None, target_id: int | None = None,
            durable: bool = False, **detail) -> AuditEvent:
     """Log `action` by `actor` (a User; None for the system; by default the

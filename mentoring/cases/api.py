@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from marshmallow import Schema, fields
 
-from mentoring import writes_data
+from mentoring.audit.services import audited_read
 from mentoring.api.core import ErrorSchema, page_body, page_schema
 from mentoring.auth import policy
 from mentoring.cases import attachments, icd, outcomes, queries, reports, services
@@ -80,7 +80,7 @@ def create_case(body):
 @blp.response(200, CaseDetailSchema)
 @blp.alt_response(401, schema=ErrorSchema)
 @blp.alt_response(404, schema=ErrorSchema)
-@writes_data
+@audited_read
 @login_required
 def get_case(case_id: int):
     case = queries.get_case(case_id, current_user)

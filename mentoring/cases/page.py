@@ -7,7 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from mentoring import clock, uploads, writes_data
+from mentoring import clock, uploads
+from mentoring.audit.services import audited_read
 from mentoring.audit.services import record as audit_record
 from mentoring.auth import policy
 from mentoring.bounds import accepts_upload, id_arg
@@ -43,8 +44,8 @@ def _render_case(case, forms: dict | None = None, status: int = 200):
 
 
 @bp.route("/<int:case_id>")
-@writes_data
 @login_required
+@audited_read
 def detail(case_id: int):
     case = case_or_404(case_id)
     services.record_view(case, current_user)
@@ -208,6 +209,7 @@ def _attachment(case_id: int, attachment_id: int) -> CaseAttachment:
 
 @bp.route("/<int:case_id>/attachments/<int:attachment_id>")
 @login_required
+@audited_read
 def attachment(case_id: int, attachment_id: int):
     found = _attachment(case_id, attachment_id)
     audit_record("case.attachment_downloaded", target_kind="case", target_id=case_id, durable=True,

@@ -52,12 +52,9 @@ def dashboard_page():
     filters = _filters(args)
     rows, totals = dashboard.counts_by(programme, args["by"], filters)
     workers = dashboard.worker_page(programme, filters, args["page"])
-    chart = {"labels": [str(r.label) for r in rows[:30]],
-             "series": [{"status": s, "label": exports.status_label(s), "data": [r.counts[s] for r in rows[:30]]}
-                        for s in dashboard.STATUSES]}
     return render_template(
         "competency/dashboard.html", programme=programme, programmes=programmes.programmes(), rows=rows,
-        totals=totals, workers=workers, chart=chart, args=args, errors=errors, values=request.args,
+        totals=totals, workers=workers, args=args, errors=errors, values=request.args,
         statuses=dashboard.STATUSES, dimensions=dashboard.DIMENSIONS, tiers=tier_codes()[1:],
         provinces=db.session.execute(select(Province.code, Province.name).order_by(Province.name)).all(),
         groups=db.session.execute(select(MentoringGroup.id, MentoringGroup.name)

@@ -15,6 +15,7 @@ def test_logging_out_elsewhere_sends_an_open_chat_page_to_the_login(browser, liv
     try:
         page = laptop.new_page()
         log_in(page, email)
+        page.get_by_test_id("more-menu").click()  # log-out is under "More" in the top bar
         page.locator("form[action='/logout'] button").first.click()
         page.wait_for_url("**/login")
     finally:

@@ -77,9 +77,14 @@ def test_commune_worker_cannot_open_the_other_group(phone, live_server):
 
 def test_menu_opens_on_a_phone_and_language_switches(phone):
     log_in(phone, "commune@demo.test")
-    phone.click(".navbar-toggler")
-    phone.locator("#nav").wait_for(state="visible")
-    phone.get_by_role("link", name="Nhóm").first.click()
+    # The role's everyday places are tabs at the bottom; the rest is under "More".
+    tabs = phone.get_by_test_id("tabs")
+    assert tabs.get_by_role("link").count() == 5
+    for link in tabs.get_by_role("link").all():
+        box = link.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, box
+    phone.get_by_test_id("more-menu").click()
+    phone.locator(".app-more-menu").get_by_role("link", name="Nhóm").click()
     phone.wait_for_url("**/groups")
     phone.get_by_role("button", name="English").click()
     phone.wait_for_load_state()

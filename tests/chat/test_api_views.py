@@ -1,4 +1,6 @@
 """The JSON API and the pages: the same services behind other doors."""
+import re
+
 import pytest
 
 from mentoring.chat import services
@@ -105,7 +107,9 @@ def test_pages_list_and_room_work_and_escape(client):
     for hook in ("message-list", "message-input", "send-button", "typing-indicator", "receipts"):
         assert f'data-testid="{hook}"' in html
     assert "<img src=x" not in html and '<a href="https://example.org"' in html
-    assert "socket.io/socket.io.min.js" in html and "js/chat.js" in html
+    # Static files under content-hashed names (mentoring/assets.py).
+    assert re.search(r"/static/vendor/socket\.io/socket\.io\.min\.[0-9a-f]{12}\.js", html)
+    assert re.search(r"/static/js/chat\.[0-9a-f]{12}\.js", html)
 
 
 def test_page_form_works_without_javascript(client):

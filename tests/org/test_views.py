@@ -50,7 +50,9 @@ def test_overview_and_groups_pages_run_a_bounded_number_of_queries(client, count
         assert client.get("/groups").status_code == 200
         assert client.get("/").status_code == 200
     assert few.n <= 6
-    assert many.n <= 3 * 6, many.statements
+    # The home also counts the coordinator's alerts (facilities at risk,
+    # certificates expiring): tests/test_home.py bounds it on its own.
+    assert many.n <= 3 * 6 + 3, many.statements
 
 
 def test_adding_a_member_at_the_wrong_tier_keeps_the_form(client):

@@ -234,7 +234,7 @@
 
   function setConnected(on) {
     statusEl.textContent = on ? T.online : T.offline;
-    statusEl.className = "badge " + (on ? "text-bg-success" : "text-bg-secondary");
+    statusEl.className = "chat-conn";  // a thin banner that wraps (app.css), never a squeezing badge
     statusEl.setAttribute("data-state", on ? "online" : "offline");
   }
 

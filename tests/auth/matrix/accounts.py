@@ -1,4 +1,4 @@
-"""Home, login and account pages, tokens, the admin's accounts, the audit log,
+"""Home, login and account pages, the manifest, service worker and offline page, tokens, the admin's accounts, the audit log,
 notifications and the static files."""
 from tests.auth.matrix import ADMIN, EVERYONE, NOBODY, USERS, rows
 
@@ -6,6 +6,10 @@ ROWS = rows([
     ("GET", "/", "/", USERS),
     ("GET", "/healthz", "/healthz", EVERYONE),
     ("GET", "/static/<path:filename>", "/static/favicon.svg", EVERYONE),
+    # The installable app: the same for everyone, nobody's data in them.
+    ("GET", "/manifest.webmanifest", "/manifest.webmanifest", EVERYONE),
+    ("GET", "/sw.js", "/sw.js", EVERYONE),
+    ("GET", "/offline", "/offline", EVERYONE),
     ("GET", "/login", "/login", EVERYONE),
     ("POST", "/login", "/login", EVERYONE, {"email": "nobody@example.test", "password": "x"}),
     ("POST", "/logout", "/logout", EVERYONE),

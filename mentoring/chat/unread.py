@@ -1,0 +1,55 @@
+"""Unread chat for the home page: how many messages wait, and in which
+rooms. Three queries whatever the number of rooms: the case rooms are
+filtered by policy.scope_cases in SQL rather than room by room."""
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from mentoring.auth import policy
+from mentoring.cases.models import Case
+from mentoring.chat.models import ChatMessage, ChatReadState, ChatRoom
+from mentoring.chat.services import room_title
+from mentoring.extensions import db
+from mentoring.org.models import GroupMembership
+
+
+@dataclass
+class UnreadRoom:
+    room: ChatRoom
+    title: str
+    unread: int
+
+
+def _my_rooms(user):
+    """Ids of the group, case and direct rooms of the user (session rooms
+    are reached from the session, as in the room list)."""
+    groups = select(GroupMembership.group_id).where(GroupMembership.user_id == user.id,
+                                                    GroupMembership.left_on.is_(None))
+    visible_cases = policy.scope_cases(user, select(Case.id))
+    return select(ChatRoom.id).where(or_(
+        and_(ChatRoom.kind == "group", ChatRoom.group_id.in_(groups)),
+        and_(ChatRoom.kind == "case", ChatRoom.group_id.in_(groups), ChatRoom.case_id.in_(visible_cases)),
+        ChatRoom.user_low_id == user.id, ChatRoom.user_high_id == user.id))
+
+
+def unread_rooms(user, limit: int = 3) -> tuple[int, list[UnreadRoom]]:
+    """(messages unread in all rooms, the `limit` rooms with most unread)."""
+    read = ChatReadState
+    counts = db.session.execute(
+        select(ChatMessage.room_id, func.count())
+        .select_from(ChatMessage)
+        .outerjoin(read, and_(read.room_id == ChatMessage.room_id, read.user_id == user.id))
+        .where(ChatMessage.room_id.in_(_my_rooms(user)), ChatMessage.author_id != user.id,
+               ChatMessage.deleted_at.is_(None), ChatMessage.id > func.coalesce(read.last_read_id, 0))
+        .group_by(ChatMessage.room_id)).all()
+    total = sum(n for _room_id, n in counts)
+    top = sorted(counts, key=lambda row: (-row[1], row[0]))[:limit]
+    if not top:
+        return total, []
+    rooms = {r.id: r for r in db.session.execute(
+        select(ChatRoom).where(ChatRoom.id.in_([room_id for room_id, _n in top])).options(
+            joinedload(ChatRoom.group), joinedload(ChatRoom.user_low), joinedload(ChatRoom.user_high))
+    ).unique().scalars()}
+    return total, [UnreadRoom(room=rooms[room_id], title=room_title(rooms[room_id], user), unread=n)
+                   for room_id, n in top if room_id in rooms]
