@@ -60,8 +60,9 @@ def for_worker(user) -> Home:
     now = clock.now()
     home = Home(role="worker", can_ask=policy.allowed(user, "case.create"))
     home.my_cases = cases.my_cases(user, limit=6)
-    page = cases.inbox(user, 1, 5)
-    home.waiting, home.waiting_total = page.items, page.total
+    if not cases.nothing_waits_for(user):
+        page = cases.inbox(user, 1, 5)
+        home.waiting, home.waiting_total = page.items, page.total
     _sessions(user, home, now)
     _chat(user, home)
     home.hours = hours_summary(user)
@@ -84,7 +85,7 @@ def for_mentor(user) -> Home:
 def for_staff(user) -> Home:
     """Coordinators and admins: only the numbers that ask for action."""
     from mentoring.competency.services import coordinator_alerts
-    comps = org_services.compositions()
+    comps = org_services.compositions(load_mentors=False)  # complete or not: no accounts needed
     groups = db.session.execute(select(func.count()).select_from(MentoringGroup)).scalar()
     alerts = {
         "groups": groups,

@@ -106,8 +106,18 @@ def inbox(user, page: int = 1, per_page: int = 25) -> Page:
     return paginate_rows(_row_options(stmt), page, per_page)
 
 
+def nothing_waits_for(user) -> bool:
+    """Cases wait one tier above their asker: nothing ever waits for a worker
+    at the bottom tier, so their pages skip the inbox queries (issue 12's
+    profile: the commune home counted an inbox that is always empty)."""
+    from mentoring.org.services import tier_codes
+    return user.role == "worker" and user.tier_code == tier_codes()[-1]
+
+
 def inbox_count(user) -> int:
     from flask import g, has_app_context
+    if nothing_waits_for(user):
+        return 0
     if has_app_context() and g.get("inbox_count") is not None and user.id == _current_user_id():
         return g.inbox_count  # the inbox page just counted them (cases.views.inbox)
     return db.session.execute(select(func.count()).select_from(
