@@ -120,12 +120,11 @@ class _BoundSession(FlaskSession):
         return self.bind
 
 
-@pytest.fixture(autouse=True)
-def _transaction(request, app):
-    """Every test in a transaction that is rolled back; code under test may commit."""
-    if "no_transaction" in request.keywords:
-        yield None
-        return
+@contextmanager
+def rolled_back(app):
+    """An app context whose session runs inside one outer transaction that
+    is rolled back at the end; code under test may commit (savepoints).
+    Yields the connection (the access matrix shares one world this way)."""
     ctx = app.app_context()
     ctx.push()
     connection = db.engine.connect()
@@ -134,7 +133,7 @@ def _transaction(request, app):
     db.session = db._make_scoped_session({"bind": connection, "class_": _BoundSession,
                                           "join_transaction_mode": "create_savepoint"})
     try:
-        yield db.session
+        yield connection
     finally:
         db.session.remove()
         db.session = original
@@ -142,6 +141,16 @@ def _transaction(request, app):
         connection.close()
         ctx.pop()
         clock.unfreeze()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Every test in a transaction that is rolled back; code under test may commit."""
+    if "no_transaction" in request.keywords:
+        yield None
+        return
+    with rolled_back(app):
+        yield db.session
 
 
 class _FreshContextClient(FlaskClient):

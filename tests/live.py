@@ -90,6 +90,15 @@ class LiveServer:
         self.stop()
 
 
+def seeded_sqlite(tmp_path_factory, name: str) -> tuple[Path, str]:
+    """(folder, url) of a demo database made by the real CLI (db upgrade +
+    seed-demo) on SQLite, for the tests that start real servers."""
+    base = tmp_path_factory.mktemp(name)
+    url = "sqlite:///" + str(base / f"{name}.db")
+    prepare_database(server_env(url, base / "instance"))
+    return base, url
+
+
 def token(server_url: str, email: str, password: str = DEMO_PASSWORD) -> str:
     """An API token from a running server (POST /api/v1/auth/token)."""
     response = requests.post(server_url + "/api/v1/auth/token", json={"email": email, "password": password},

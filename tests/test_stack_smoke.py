@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.live import GROUP_A, LiveServer, bearer, group_room, prepare_database, server_env, token
+from tests.live import GROUP_A, LiveServer, seeded_sqlite, bearer, group_room, server_env, token
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -34,10 +34,7 @@ GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn_conf.py
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    base = tmp_path_factory.mktemp("stack")
-    url = "sqlite:///" + str(base / "stack.db")
-    prepare_database(server_env(url, base / "instance"))
-    return base, url
+    return seeded_sqlite(tmp_path_factory, "stack")
 
 def test_gthread_workers_warm_up_and_survive_a_concurrent_inbox(seeded, tmp_path):
     from segfault import deaths, hammer, login

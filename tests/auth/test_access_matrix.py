@@ -14,37 +14,22 @@ import os
 import pytest
 from flask.testing import FlaskClient
 
-from mentoring import clock
 from mentoring.chat import services as chat_services
 from mentoring.extensions import db, socketio
 from tests.auth.matrix import ROLES, Row, SocketRow
 from tests.auth.matrix import world as world_module
 from tests.auth.matrix.tables import ALL_ROWS, SOCKET_ROWS
-from tests.conftest import _BoundSession
+from tests.conftest import _BoundSession, rolled_back
 
 
 @pytest.fixture(scope="module")
 def world(app):
-    ctx = app.app_context()
-    ctx.push()
-    connection = db.engine.connect()
-    outer = connection.begin()
-    original = db.session
-    db.session = db._make_scoped_session({"bind": connection, "class_": _BoundSession,
-                                          "join_transaction_mode": "create_savepoint"})
-    try:
+    with rolled_back(app) as connection:
         built = world_module.build(app)
         built.connection = connection
         built.cookies = _login_all(app)
         db.session.remove()
         yield built
-    finally:
-        db.session.remove()
-        db.session = original
-        outer.rollback()
-        connection.close()
-        ctx.pop()
-        clock.unfreeze()
 
 
 def _login_all(app) -> dict:

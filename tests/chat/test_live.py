@@ -10,7 +10,7 @@ import pytest
 import requests
 import socketio
 
-from tests.live import (GROUP_A, LiveServer, bearer, free_port, group_room, prepare_database, server_env,
+from tests.live import (GROUP_A, LiveServer, seeded_sqlite, bearer, free_port, group_room, server_env,
                         token)
 
 pytestmark = [pytest.mark.once, pytest.mark.no_transaction, pytest.mark.timeout(180)]
@@ -21,10 +21,7 @@ WAIT = 10
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     """A demo database (db upgrade + seed-demo through the real CLI)."""
-    base = tmp_path_factory.mktemp("chat-live")
-    url = "sqlite:///" + str(base / "chat.db")
-    prepare_database(server_env(url, base / "instance"))
-    return base, url
+    return seeded_sqlite(tmp_path_factory, "chat-live")
 
 
 class Client:

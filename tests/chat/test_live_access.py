@@ -11,17 +11,14 @@ import pytest
 import requests
 
 from tests.chat.test_live import WAIT, Client
-from tests.live import DEMO_PASSWORD, LiveServer, bearer, free_port, group_room, prepare_database, server_env, token
+from tests.live import DEMO_PASSWORD, LiveServer, seeded_sqlite, bearer, free_port, group_room, server_env, token
 
 pytestmark = [pytest.mark.once, pytest.mark.no_transaction, pytest.mark.timeout(180)]
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    base = tmp_path_factory.mktemp("chat-live-access")
-    url = "sqlite:///" + str(base / "chat.db")
-    prepare_database(server_env(url, base / "instance"))
-    return base, url
+    return seeded_sqlite(tmp_path_factory, "chat-live-access")
 
 
 def _admin(server_url: str) -> tuple[requests.Session, str]:
