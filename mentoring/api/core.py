@@ -60,6 +60,13 @@ def bearer_token() -> str | None:
     return None
 
 
+def public(view):
+    """An API route anyone may call without logging in (the token route, a
+    certificate's public check); every other route refuses them with 401."""
+    view.api_public = True
+    return view
+
+
 def register_api_blueprint(app, api: Api, blp) -> None:
     """Every API blueprint: token or session auth, CSRF only for cookie callers."""
     csrf.exempt(blp)
@@ -82,6 +89,12 @@ def _authenticate():
             return error_response(401, "invalid_token", _("The token is invalid, expired or revoked."))
         g._login_user = user
         return None
+    # The login is checked before the body is parsed, so a caller who is not
+    # logged in hears 401 whatever they sent (not a 422 about their fields).
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if view is not None and not getattr(view, "api_public", False) and not current_user.is_authenticated:
+        from mentoring.errors_http import error_response
+        return error_response(401)
     # A bearer token cannot be sent by a forged cross-site form; a cookie can.
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and not bearer_token() \
             and current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):

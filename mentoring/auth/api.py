@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from mentoring.api.core import ErrorSchema, bearer_token
+from mentoring.api.core import ErrorSchema, bearer_token, public
 from mentoring.auth import services, throttle
 from mentoring.auth.schemas import TokenRequestSchema, TokenSchema, UserSchema
 from mentoring.auth.throttle import login_limits
@@ -25,6 +25,7 @@ class BadCredentials(ServiceError):
 @blp.alt_response(401, schema=ErrorSchema, description="Wrong e-mail or password")
 @blp.alt_response(422, schema=ErrorSchema, description="Missing fields")
 @blp.alt_response(429, schema=ErrorSchema, description="Too many attempts")
+@public
 def create_token(body):
     user = services.authenticate(body["email"], body["password"])
     if user is None:

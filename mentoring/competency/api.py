@@ -5,7 +5,7 @@ from flask import request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from mentoring.api.core import ErrorSchema, page_body, page_schema
+from mentoring.api.core import ErrorSchema, page_body, page_schema, public
 from mentoring.auth import policy
 from mentoring.competency import programmes, services
 from mentoring.competency.schemas import (AssessmentInSchema, AssessmentSchema, CertificateSchema,
@@ -42,6 +42,7 @@ def get_progress(user_id: int):
 @blp.response(200, PublicCertificateSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(429, schema=ErrorSchema)
+@public
 def verify_certificate(code: str):
     """Public: is this certificate real? status valid, expired or revoked; name, programme, hours, dates."""
     if len(code) > 64:

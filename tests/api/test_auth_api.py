@@ -71,3 +71,14 @@ def test_openapi_document_lists_routes_and_error_responses(client):
         assert path in doc["paths"], path
     assert "401" in doc["paths"]["/api/v1/auth/token"]["post"]["responses"]
     assert "Error" in doc["components"]["schemas"]
+
+
+def test_the_login_is_checked_before_the_body(client):
+    """Someone not logged in hears 401 whatever they send, not a 422 about
+    their fields (the access matrix found it); the public routes stay open."""
+    r = client.post("/api/v1/cases", json={"group_id": "x", "age_years": "old"})
+    assert r.status_code == 401 and r.get_json()["error"]["code"] == "unauthorized"
+    assert client.post("/api/v1/sessions", json=[1, 2]).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"email": "x"}).status_code == 422  # public: its own checks
+    assert client.get("/api/v1/certificates/NOSUCHCODE").status_code == 404          # public: not found
+    assert client.get("/api/v1/openapi.json").status_code == 200
