@@ -84,3 +84,24 @@ def test_two_browsers_chat_live_and_nothing_is_lost_offline(browser, live_server
         assert district.console_errors == []
     finally:
         other.close()
+
+
+def test_a_message_the_server_already_holds_is_shown_once_after_a_reload(live_server, phone):
+    """The phone left the page (or lost the ack) after the server stored a
+    message: the outbox still held it, and the reloaded page showed it twice
+    (stored, and again as "sending"), which a browser journey caught."""
+    room = open_group_room(phone, "commune@demo.test")
+    tok = token(live_server.url, "commune@demo.test")
+    me = requests.get(live_server.url + "/api/v1/me", headers=bearer(tok), timeout=10).json()["id"]
+    run = uuid.uuid4().hex[:6]
+    body, client_id = f"Đã lưu trước khi tải lại ({run})", f"c-{run}"
+    r = requests.post(f"{live_server.url}/api/v1/rooms/{room}/messages", headers=bearer(tok), timeout=10,
+                      json={"body": body, "client_id": client_id})
+    assert r.status_code == 201, r.text
+    phone.evaluate("([key, item]) => localStorage.setItem(key, JSON.stringify([item]))",
+                   [f"mentoring.chat.outbox.{me}.{room}", {"client_id": client_id, "body": body}])
+    phone.reload()
+    expect(phone.get_by_test_id("connection")).to_have_attribute("data-state", "online", timeout=LIVE)
+    expect(bodies(phone, run)).to_have_count(1, timeout=LIVE)
+    expect(phone.locator("li.pending")).to_have_count(0)
+    assert phone.evaluate(f"localStorage.getItem('mentoring.chat.outbox.{me}.{room}')") == "[]"

@@ -128,6 +128,11 @@ def _id_number(groups: list[str], joins: list[str], keyed: bool) -> bool:
     sizes = tuple(len(g) for g in groups)
     if any(j.strip() in _DECIMAL for j in joins):
         return False  # 150.000.000: a thousands separator, not an ID
+    separators = {j.strip() for j in joins}
+    if len(separators) > 1 or any(c in "()" for sep in separators for c in sep):
+        # An ID written in groups keeps one separator ("123 456 789",
+        # "001203/004567"); "170/100 (542 lần)" is a reading and an aside.
+        return False
     return sizes in HARD_ID_SHAPES or (len(digits) == 12 and digits[0] == "0" and min(sizes) >= 3)
 
 

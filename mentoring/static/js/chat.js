@@ -189,9 +189,21 @@
       });
       list.insertBefore(node, after || firstPending());
     }
+    // A resend that the server had already stored (its ack was lost) must
+    // not leave its "sending" copy beside the stored one.
+    if (m.client_id) { dropPending(m.client_id); }
     if (m.id > lastId) { lastId = m.id; }
     if (atBottom || m.author === cfg.me) { list.scrollTop = list.scrollHeight; }
     updateReceipts();
+  }
+
+  function dropPending(clientId) {
+    var li = list.querySelector('li.pending[data-client-id="' + CSS.escape(clientId) + '"]');
+    if (li) { li.remove(); }
+  }
+
+  function stored(clientId) {
+    return list.querySelector('li[data-id][data-client-id="' + CSS.escape(clientId) + '"]');
   }
 
   function firstPending() { return list.querySelector("li.pending"); }
@@ -277,6 +289,7 @@
         showError("");
       }
       saveOutbox(loadOutbox().filter(function (i) { return i.client_id !== item.client_id; }));
+      if (stored(item.client_id)) { dropPending(item.client_id); }
       flushOutbox();
     });
   }
@@ -408,7 +421,11 @@
 
   /* the server-rendered page becomes live: same nodes, rebuilt with tools */
   cfg.messages.forEach(function (m) { render(m); });
-  loadOutbox().forEach(renderPending);
+  // What the server already holds (sent just before the page was left) is
+  // shown once, as stored; only the rest waits in the outbox.
+  var waiting = loadOutbox().filter(function (item) { return !stored(item.client_id); });
+  saveOutbox(waiting);
+  waiting.forEach(renderPending);
   setConnected(false);
   updatePresence();
 })();
