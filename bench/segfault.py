@@ -68,7 +68,8 @@ def wait_ready(base: str, proc, seconds: float = 60) -> None:
 
 
 def start_gunicorn(database_url: str, workers: int, threads: int, port: int, log_path: Path,
-                   warmup: bool, extra_env: dict | None = None, max_requests: int = 0):
+                   warmup: bool, extra_env: dict | None = None, max_requests: int = 0,
+                   worker_class: str = "gthread"):
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench-secret",
                MENTORING_SECURE_COOKIES="false", PYTHONFAULTHANDLER="1",
                MENTORING_LOGIN_RATE_LIMIT="10000 per minute",
@@ -79,7 +80,7 @@ def start_gunicorn(database_url: str, workers: int, threads: int, port: int, log
         env["MENTORING_WORKER_WARMUP"] = "0"
     env.update(extra_env or {})
     cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn_conf.py"), "--chdir", str(APP_ROOT),
-           "-k", "gthread", "-w", str(workers), "--threads", str(threads),
+           "-k", worker_class, "-w", str(workers), "--threads", str(threads),
            "-b", f"127.0.0.1:{port}", "--control-socket", str(log_path.with_suffix(".ctl"))]
     if max_requests:
         # Recycling workers often turns one run into many cold starts under load:
@@ -91,7 +92,8 @@ def start_gunicorn(database_url: str, workers: int, threads: int, port: int, log
                             start_new_session=True)
 
 
-def hammer(base: str, cookies, path: str, clients: int, seconds: float) -> dict:
+def hammer(base: str, cookies, path: str, clients: int, seconds: float,
+           accept_encoding: str | None = None) -> dict:
     counts = {"ok": 0, "status": {}, "errors": 0, "error_kinds": {}, "latencies": []}
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -99,6 +101,8 @@ def hammer(base: str, cookies, path: str, clients: int, seconds: float) -> dict:
     def run():
         s = requests.Session()
         s.cookies.update(cookies)
+        if accept_encoding:
+            s.headers["Accept-Encoding"] = accept_encoding
         while time.monotonic() < stop:
             try:
                 t0 = time.perf_counter()
@@ -134,19 +138,21 @@ def deaths(log_text: str, workers: int) -> dict:
 
 def run(database_url: str, workers: int, threads: int, clients: int, seconds: float, warmup: bool,
         path: str = "/cases", log_dir: Path | None = None, extra_env: dict | None = None,
-        max_requests: int = 0, who: str = "district") -> dict:
+        max_requests: int = 0, who: str = "district", worker_class: str = "gthread",
+        accept_encoding: str | None = None) -> dict:
     from dataset import facts
     info = facts(database_url)
     port = free_port()
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="segfault-"))
     log_path = log_dir / f"gunicorn-{'warm' if warmup else 'cold'}-{port}.log"
-    proc = start_gunicorn(database_url, workers, threads, port, log_path, warmup, extra_env, max_requests)
+    proc = start_gunicorn(database_url, workers, threads, port, log_path, warmup, extra_env, max_requests,
+                          worker_class)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc)
         session = login(base, info[f"hot_{who}_email"], info["password"])
         load1 = os.getloadavg()[0]
-        counts = hammer(base, session.cookies, path, clients, seconds)
+        counts = hammer(base, session.cookies, path, clients, seconds, accept_encoding)
         load2 = os.getloadavg()[0]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -160,7 +166,8 @@ def run(database_url: str, workers: int, threads: int, clients: int, seconds: fl
 
     def pct(p):
         return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 1) if latencies else None
-    result = dict(workers=workers, threads=threads, clients=clients, seconds=seconds, warmup=warmup, who=who,
+    result = dict(worker_class=worker_class, accept_encoding=accept_encoding, workers=workers,
+                  threads=threads, clients=clients, seconds=seconds, warmup=warmup, who=who,
                   p50_ms=pct(0.5), p95_ms=pct(0.95), p99_ms=pct(0.99),
                   path=path, **counts, **deaths(text, workers), rps=round(counts["ok"] / seconds, 1),
                   loadavg=(round(load1, 2), round(load2, 2)), log=str(log_path))
@@ -182,6 +189,10 @@ def main() -> None:
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment of gunicorn, e.g. PYTHONMALLOC=debug")
     parser.add_argument("--max-requests", type=int, default=0, help="recycle workers after N requests")
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync", "gevent"),
+                        help="gunicorn worker class (-k); gevent workers use --worker-connections 1000")
+    parser.add_argument("--accept-encoding", help="the clients' Accept-Encoding (default: requests' own, "
+                        "which asks for br when brotli is installed)")
     parser.add_argument("--redis-url", default="", help="REDIS_URL of the app (as in production)")
     args = parser.parse_args()
     global APP_ROOT
@@ -192,7 +203,8 @@ def main() -> None:
         extra_env.update(REDIS_URL=args.redis_url, MENTORING_MULTIPROCESS="1")
     result = run(args.database_url, args.workers, args.threads, args.clients, args.seconds,
                  not args.no_warmup, args.path, extra_env=extra_env,
-                 max_requests=args.max_requests, who=args.who)
+                 max_requests=args.max_requests, who=args.who, worker_class=args.worker_class,
+                 accept_encoding=args.accept_encoding)
     print(json.dumps(result))
     sys.exit(1 if result["segfaults"] or result["workers_replaced"] else 0)
 

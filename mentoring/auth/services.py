@@ -353,16 +353,20 @@ def user_for_credential(user_id: int, kind: str, value) -> User | None:
     """The user behind an open socket if what it logged in with still holds:
     ("session", auth_version) for a login cookie, ("token", sha256) for a
     bearer token. None once logged out, deactivated, revoked or expired."""
+    if kind == "token":
+        # Asked on every chat event: the account and its token in one query.
+        row = db.session.execute(
+            select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
+            .where(User.id == user_id, ApiToken.token_hash == value)).first()
+        if row is None:
+            return None
+        user, token = row
+        if not user.active or token.revoked_at is not None or token.expires_at <= clock.now():
+            return None
+        return user
     user = db.session.get(User, user_id)
     if user is None or not user.active:
         return None
     if kind == "session":
         return user if user.auth_version == value else None
-    if kind == "token":
-        token = db.session.execute(
-            select(ApiToken).where(ApiToken.token_hash == value)).scalar_one_or_none()
-        if token is None or token.user_id != user_id or token.revoked_at is not None \
-                or token.expires_at <= clock.now():
-            return None
-        return user
     return None

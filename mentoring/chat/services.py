@@ -9,9 +9,10 @@ import nh3
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mentoring import clock, uploads
 from mentoring.auth import policy
@@ -406,6 +407,10 @@ def post_message(user, room: ChatRoom, body, client_id=None, urgent: bool = Fals
         if found is None:
             raise
         return found, False
+    if cleaned is None:
+        # A new message without a picture has no attachment: say so, rather
+        # than let the payload below ask the database.
+        set_committed_value(message, "attachment", None)
     _advance_read(user, room, message.id)
     emit_after_commit("message", message_payload(message), room=room.socket_room)
     if "@" not in body and not message.urgent:
@@ -527,6 +532,19 @@ def history(room: ChatRoom, after: int | None = None, before: int | None = None,
 # --- read receipts ----------------------------------------------------------
 
 def _advance_read(user, room: ChatRoom, message_id: int) -> bool:
+    # The common case (a mark that exists and moves forward) in one statement;
+    # the mark never moves back, whoever else moves it at the same time.
+    moved = db.session.execute(
+        update(ChatReadState)
+        .where(ChatReadState.room_id == room.id, ChatReadState.user_id == user.id,
+               ChatReadState.last_read_id < message_id)
+        .values(last_read_id=message_id, updated_at=clock.now())
+        .execution_options(synchronize_session=False)).rowcount
+    if moved:
+        state = db.session.identity_map.get(db.session.identity_key(ChatReadState, (room.id, user.id)))
+        if state is not None:  # loaded earlier in this unit of work: keep it true
+            set_committed_value(state, "last_read_id", message_id)
+        return True
     state = db.session.get(ChatReadState, (room.id, user.id))
     if state is None:
         try:
