@@ -75,6 +75,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip", "deflate"])
     app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    app.config.setdefault("COMPRESS_REGISTER", bool(app.config.get("MENTORING_COMPRESS", True)))
     compress.init_app(app)  # its default types cover HTML, CSS, JS, JSON, SVG, the manifest
 
     digests = StaticDigests(app.static_folder)

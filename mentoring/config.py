@@ -87,6 +87,10 @@ class Config:
     # The audit log is kept as long as telemedicine records (10 years,
     # Circular 49/2017/TT-BYT); a daily job removes older entries.
     MENTORING_AUDIT_RETENTION_DAYS = 3653
+    # Compress pages in the app (Flask-Compress: brotli, else gzip). Off behind
+    # nginx (scripts/prod.sh), which compresses in C: in the threaded HTTP
+    # workers, compressing in-process went with worker crashes (bench/RESULTS.md).
+    MENTORING_COMPRESS = True
     # Where to report a security problem (shown in the README; set your own).
     MENTORING_SECURITY_CONTACT = "security@mentoring.example.vn"
 

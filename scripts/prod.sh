@@ -19,6 +19,7 @@ ROOT=$(pwd)
 export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/mentoring}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 export MENTORING_MULTIPROCESS=1
+export MENTORING_COMPRESS=0          # nginx compresses (gzip, brotli when its module is installed)
 export MENTORING_TRUSTED_PROXIES=${MENTORING_TRUSTED_PROXIES:-1}   # nginx in front: real client addresses
 export MENTORING_LISTEN=${MENTORING_LISTEN:-8080}
 export MENTORING_HTTP_PORT=${MENTORING_HTTP_PORT:-8001}
@@ -69,6 +70,23 @@ echo "==> schema (a deploy step, never on web start-up)"
 .venv/bin/flask --app wsgi import-admin-units >/dev/null
 
 echo "==> nginx configuration -> $MENTORING_RUN/nginx.conf"
+# Brotli (smaller than gzip on a weak link) when Debian's module is there;
+# gzip alone otherwise. The app itself does not compress behind nginx.
+brotli_module=/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so
+if [ ! -f "$brotli_module" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libnginx-mod-http-brotli-filter \
+    >/dev/null 2>&1 || echo "brotli module not installed: nginx compresses with gzip only"
+fi
+rm -f "$MENTORING_RUN"/modules*.conf "$MENTORING_RUN"/compression*.conf
+if [ -f "$brotli_module" ]; then
+  echo "load_module $brotli_module;" > "$MENTORING_RUN/modules-brotli.conf"
+  cat > "$MENTORING_RUN/compression-brotli.conf" <<'CONF'
+brotli on;
+brotli_comp_level 5;
+brotli_min_length 1024;
+brotli_types text/css application/javascript application/json application/manifest+json image/svg+xml;
+CONF
+fi
 servers="        server 127.0.0.1:$MENTORING_SOCKET_PORT1;\n        server 127.0.0.1:$MENTORING_SOCKET_PORT2;"
 sed -e "s|@RUN@|$MENTORING_RUN|g" -e "s|@ROOT@|$ROOT|g" -e "s|@LISTEN@|$MENTORING_LISTEN|g" \
     -e "s|@HTTP_PORT@|$MENTORING_HTTP_PORT|g" -e "s|@SOCKET_SERVERS@|$servers|" \

@@ -37,6 +37,17 @@ def test_pages_are_compressed_when_the_browser_accepts_it(client):
     assert "<html" in brotli.decompress(br.data).decode()
 
 
+def test_behind_nginx_the_app_leaves_compression_to_it(tmp_path):
+    # scripts/prod.sh sets MENTORING_COMPRESS=0: nginx compresses in C; the
+    # threaded workers never compress in-process (bench/RESULTS.md, the segfault).
+    from mentoring import create_app
+    quiet = create_app({"TESTING": True, "SECRET_KEY": "x", "MENTORING_COMPRESS": False,
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "INSTANCE_PATH": str(tmp_path)})
+    answer = quiet.test_client().get("/login", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert answer.status_code == 200 and "Content-Encoding" not in answer.headers
+    assert "<html" in answer.get_data(as_text=True)
+
+
 def test_static_files_have_hashed_names_and_a_year_of_cache(app, client):
     url = _static_url(app, "css/app.css")
     assert re.fullmatch(r"/static/css/app\.[0-9a-f]{12}\.css", url)
