@@ -77,7 +77,7 @@ if [ "$SOCKETS" -gt 0 ] || [ "$NODE_SOCKETS" -gt 0 ]; then
   echo "==> socket driver: $SOCKETS app sockets, $NODE_SOCKETS Node sockets (log: $OUT/sockets.log)"
   node bench/sockets.js --app "http://127.0.0.1:$PORT" --node http://127.0.0.1:8301 --users "$OUT/users.json" \
     --app-sockets "$SOCKETS" --node-sockets "$NODE_SOCKETS" --rate "${SOCKET_RATE:-20}" \
-    --interval "${CHAT_INTERVAL:-60}" --seconds "$SECONDS_RUN" --out "$OUT/sockets.json" >"$OUT/sockets.log" 2>&1 &
+    --interval "${CHAT_INTERVAL:-60}" --seconds "$SECONDS_RUN" --sources "${SOCKET_SOURCES:-64}" --out "$OUT/sockets.json" >"$OUT/sockets.log" 2>&1 &
   driver=$!
   # locust's users are then all HTTP users: its chat clients would cost the box more than the chat
   export LOAD_WEIGHTS=${LOAD_WEIGHTS:-'{"ChatMember": 0, "NodeChatMember": 0}'}

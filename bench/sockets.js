@@ -7,13 +7,14 @@
 //
 //   node bench/sockets.js --app http://127.0.0.1:18080 --users users.json \
 //        --app-sockets 3000 [--node http://127.0.0.1:8301 --node-sockets 300] \
-//        [--rate 20] [--interval 60] [--seconds 120] [--out sockets.json]
+//        [--rate 20] [--interval 60] [--seconds 120] [--sources 64] [--out sockets.json]
 //
 // Every option can also come from the environment (APP_URL, NODE_URL,
 // USERS_FILE, SOCKETS, NODE_SOCKETS, RAMP_RATE, CHAT_INTERVAL, DURATION, OUT,
-// ACK_TIMEOUT, DRAIN; not SECONDS or USERS, which bash and load.sh already use). The users file is bench/dataset.py --export --tokens: groups with
-// their room and members, each member with an API token (no password hashing
-// on the server during the ramp). Socket i is member i % 10 of group i / 10,
+// ACK_TIMEOUT, DRAIN, SOURCES; not SECONDS or USERS, which bash and load.sh
+// already use). The users file is bench/dataset.py --export --tokens: groups
+// with their room and members, each member with an API token (no password
+// hashing on the server during the ramp). Socket i is member i % 10 of group i / 10,
 // so rooms hold 10 sockets. Node sockets use the group id as the room and no
 // token (the reference has no auth).
 //
@@ -36,17 +37,18 @@ function options() {
     appSockets: process.env.SOCKETS, nodeSockets: process.env.NODE_SOCKETS || 0,
     rate: process.env.RAMP_RATE || 20, interval: process.env.CHAT_INTERVAL || 60,
     seconds: process.env.DURATION || 60, out: process.env.OUT, ackTimeout: process.env.ACK_TIMEOUT || 10000,
-    drain: process.env.DRAIN || 15, roomSize: process.env.ROOM_SIZE || 10,
+    drain: process.env.DRAIN || 15, roomSize: process.env.ROOM_SIZE || 10, sources: process.env.SOURCES || 0,
   };
   const names = { "--app": "app", "--node": "node", "--users": "users", "--app-sockets": "appSockets",
     "--node-sockets": "nodeSockets", "--rate": "rate", "--interval": "interval", "--seconds": "seconds",
-    "--out": "out", "--ack-timeout": "ackTimeout", "--drain": "drain", "--room-size": "roomSize" };
+    "--out": "out", "--ack-timeout": "ackTimeout", "--drain": "drain", "--room-size": "roomSize",
+    "--sources": "sources" };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     if (!(argv[i] in names)) throw new Error(`unknown option ${argv[i]}`);
     o[names[argv[i]]] = argv[i + 1];
   }
-  for (const k of ["appSockets", "nodeSockets", "rate", "interval", "seconds", "ackTimeout", "drain", "roomSize"]) {
+  for (const k of ["appSockets", "nodeSockets", "rate", "interval", "seconds", "ackTimeout", "drain", "roomSize", "sources"]) {
     o[k] = Number(o[k] || 0);
   }
   if (!o.users && o.appSockets) throw new Error("--users is required for app sockets");
@@ -85,6 +87,15 @@ function member(i) {
   return { group, m };
 }
 
+// nginx balances the Socket.IO processes with ip_hash, on the first three
+// bytes of the client's IPv4 address: from 127.0.0.1 alone, every socket lands
+// in the same gevent process and the other idles. Phones come from many
+// addresses, so with --sources N socket i connects from 127.0.(i % N + 1).1
+// (all of 127/8 is this machine's loopback) and the hash spreads them.
+function source(i) {
+  return opt.sources > 0 ? { localAddress: `127.0.${(i % opt.sources) + 1}.1` } : {};
+}
+
 function open(target, i) {
   const isApp = target.kind === "app";
   let room;
@@ -104,7 +115,7 @@ function open(target, i) {
   // own client does; the ledger still counts the drop and its reason.
   s.sock = io(isApp ? opt.app : opt.node, {
     transports: ["websocket"], forceNew: true, auth, reconnectionDelay: 1000,
-    reconnectionDelayMax: 5000, timeout: 30000,
+    reconnectionDelayMax: 5000, timeout: 30000, ...source(i),
   });
   s.sock.on("connect", () => {
     target.connected += 1;
