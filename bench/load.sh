@@ -74,9 +74,11 @@ echo "==> load: $USERS users, $RATE/s spawn, ${SECONDS_RUN}s (load average: $(cu
 pids+=($!)
 driver=
 if [ "$SOCKETS" -gt 0 ] || [ "$NODE_SOCKETS" -gt 0 ]; then
+  # ramped in at most half the run, so half of it at least is the full count
+  socket_rate=${SOCKET_RATE:-$(( (SOCKETS + NODE_SOCKETS) * 2 / SECONDS_RUN > 20 ? (SOCKETS + NODE_SOCKETS) * 2 / SECONDS_RUN : 20 ))}
   echo "==> socket driver: $SOCKETS app sockets, $NODE_SOCKETS Node sockets (log: $OUT/sockets.log)"
   node bench/sockets.js --app "http://127.0.0.1:$PORT" --node http://127.0.0.1:8301 --users "$OUT/users.json" \
-    --app-sockets "$SOCKETS" --node-sockets "$NODE_SOCKETS" --rate "${SOCKET_RATE:-20}" \
+    --app-sockets "$SOCKETS" --node-sockets "$NODE_SOCKETS" --rate "$socket_rate" \
     --interval "${CHAT_INTERVAL:-60}" --seconds "$SECONDS_RUN" --sources "${SOCKET_SOURCES:-64}" --out "$OUT/sockets.json" >"$OUT/sockets.log" 2>&1 &
   driver=$!
   # locust's users are then all HTTP users: its chat clients would cost the box more than the chat
