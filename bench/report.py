@@ -44,7 +44,7 @@ def sockets(body: dict) -> None:
     """The Node driver's ledger (bench/sockets.js): one row per target."""
     print(f"\nchat by bench/sockets.js over {body['seconds']} s (ramp {body['ramp_seconds']} s, "
           f"drain {body['drain_seconds']} s):\n")
-    print("| target | sockets wanted | peak | at end | connect failures | join failures | sent | acked | "
+    print("| target | sockets wanted / opened | peak | at end | connect failures | join failures | sent | acked | "
           "ack timeouts | delivered / expected | lost | doubled | delivery p50 / p95 / p99 / max ms | "
           "ack p50 / p95 / p99 ms |")
     print("| --- | " + "---: | " * 13)
@@ -53,7 +53,7 @@ def sockets(body: dict) -> None:
         if not t:
             continue
         d, a = t["delivery_ms"], t["ack_ms"]
-        print(f"| {kind} | {t['sockets_wanted']} | {t['sockets_peak']} | {t['sockets_connected_at_end']} | "
+        print(f"| {kind} | {t['sockets_wanted']} / {t.get('sockets_opened', '?')} | {t['sockets_peak']} | {t['sockets_connected_at_end']} | "
               f"{t['connect_failures']} | {sum(t['join_failures'].values())} | {t['messages_sent']} | "
               f"{t['acked']} | {t['ack_timeouts']} | {t['deliveries']} / {t['deliveries_expected']} | "
               f"{t['lost']} | {t['doubled']} | {d['p50']} / {d['p95']} / {d['p99']} / {d['max']} | "
