@@ -118,6 +118,7 @@ function open(target, i) {
     reconnectionDelayMax: 5000, timeout: 30000, ...source(i),
   });
   s.sock.on("connect", () => {
+    s.up = true;
     target.connected += 1;
     target.peak = Math.max(target.peak, target.connected);
     if (!s.connectedOnce) {
@@ -129,7 +130,11 @@ function open(target, i) {
   });
   s.sock.on("connect_error", (err) => bump(target.connectErrors, String(err && err.message || err).slice(0, 120)));
   s.sock.on("disconnect", (reason) => {
-    target.connected -= 1;
+    // socket.io-client also says "disconnect" when the websocket closes
+    // before the server accepted the socket (its connect handler still
+    // waiting): that one was never counted as connected (measured: -1,278)
+    if (s.up) target.connected -= 1;
+    s.up = false;
     bump(target.disconnects, reason);
     leaveRoom(s);
   });
