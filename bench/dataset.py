@@ -82,13 +82,20 @@ def build_database(server: str, name: str, cases: int) -> dict:
     return sizes
 
 
-def export(database_url: str, groups: int, path: str) -> dict:
+def export(database_url: str, groups: int, path: str, tokens: bool = False) -> dict:
     """Write what the load test's users need (bench/locustfile.py runs in its
     own virtualenv and never imports the app): N groups with their chat room
     and members, and coordinators. Creates the group rooms and coordinators
-    that do not exist yet."""
+    that do not exist yet.
+
+    tokens: also mint an API token for every exported member, with the app's
+    own issue_token (same hash, same lifetime: MENTORING_TOKEN_LIFETIME_HOURS,
+    30 days, far longer than a run), written as each member's "token". The
+    Node socket driver (bench/sockets.js) connects 3,000 sockets with them:
+    asking POST /api/v1/auth/token for each would hash 3,000 passwords on the
+    server during the ramp, a load no phone puts on it (a phone keeps its token)."""
     from mentoring.auth.models import User
-    from mentoring.auth.services import create_user
+    from mentoring.auth.services import create_user, issue_token
     from mentoring.chat.models import ChatRoom
     from mentoring.org.models import GroupMembership
     info = facts(database_url)
@@ -116,8 +123,19 @@ def export(database_url: str, groups: int, path: str) -> dict:
                                   .where(GroupMembership.group_id.in_(group_ids))
                                   .order_by(GroupMembership.group_id, GroupMembership.id)).all()
         out = {gid: {"id": gid, "room": rooms[gid], "members": []} for gid in group_ids}
+        minted: dict[str, str] = {}
+        if tokens:
+            # One token per person (a mentor is in several groups), committed
+            # before the file is written: a token in the file is in the database.
+            users = db.session.execute(select(User).where(User.email.in_({e for _, _, e in rows}))).scalars()
+            for user in users:
+                minted[user.email] = issue_token(user)[0]
+            db.session.commit()
         for gid, tier, email in rows:
-            out[gid]["members"].append({"email": email, "tier": tier})
+            entry = {"email": email, "tier": tier}
+            if tokens:
+                entry["token"] = minted[email]
+            out[gid]["members"].append(entry)
         db.session.remove()
         db.engine.dispose()
     body = {"password": info["password"], "hot_group": info["hot_group"], "coordinators": coordinators,
@@ -134,9 +152,11 @@ def main() -> None:
     parser.add_argument("--drop", action="store_true")
     parser.add_argument("--export", metavar="FILE", help="write the load test's users (see export())")
     parser.add_argument("--groups", type=int, default=300, help="groups in --export")
+    parser.add_argument("--tokens", action="store_true",
+                        help="--export also mints an API token per member (for bench/sockets.js)")
     args = parser.parse_args()
     if args.export:
-        print(export(url_for_database(args.server, args.database), args.groups, args.export))
+        print(export(url_for_database(args.server, args.database), args.groups, args.export, args.tokens))
         return
     if args.drop:
         admin = create_engine(make_url(_normalise_db_url(args.server)), isolation_level="AUTOCOMMIT")

@@ -42,9 +42,13 @@ if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
     --dir /tmp/load-redis --logfile /tmp/load-redis/redis.log
 fi
 
+SOCKETS=${SOCKETS:-0}
+NODE_SOCKETS=${NODE_SOCKETS:-0}
 echo "==> users of the mix -> $OUT/users.json"
+tokens=()
+[ "$SOCKETS" -gt 0 ] && tokens=(--tokens)  # minted directly: no 3,000 password checks in the ramp
 .venv/bin/python bench/dataset.py --database "${LOAD_DB:-bench_province}" --export "$OUT/users.json" \
-  --groups "${LOAD_GROUPS:-300}" >/dev/null
+  --groups "${LOAD_GROUPS:-300}" "${tokens[@]}" >/dev/null
 
 ulimit -n "$(ulimit -Hn)"
 if [ "${LOAD_STACK:-start}" = start ]; then
@@ -68,10 +72,25 @@ before=$(psql "$DB_URL" -Atc "SELECT coalesce(max(id), 0) FROM chat_messages")
 echo "==> load: $USERS users, $RATE/s spawn, ${SECONDS_RUN}s (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 .venv/bin/python bench/procstat.py --seconds "$SECONDS_RUN" --interval 5 --out "$OUT/procstat.json" >/dev/null &
 pids+=($!)
+driver=
+if [ "$SOCKETS" -gt 0 ] || [ "$NODE_SOCKETS" -gt 0 ]; then
+  # ramped in at most half the run, so half of it at least is the full count
+  socket_rate=${SOCKET_RATE:-$(( (SOCKETS + NODE_SOCKETS) * 2 / SECONDS_RUN > 20 ? (SOCKETS + NODE_SOCKETS) * 2 / SECONDS_RUN : 20 ))}
+  echo "==> socket driver: $SOCKETS app sockets, $NODE_SOCKETS Node sockets (log: $OUT/sockets.log)"
+  node bench/sockets.js --app "http://127.0.0.1:$PORT" --node http://127.0.0.1:8301 --users "$OUT/users.json" \
+    --app-sockets "$SOCKETS" --node-sockets "$NODE_SOCKETS" --rate "$socket_rate" \
+    --interval "${CHAT_INTERVAL:-60}" --seconds "$SECONDS_RUN" --sources "${SOCKET_SOURCES:-64}" --out "$OUT/sockets.json" >"$OUT/sockets.log" 2>&1 &
+  driver=$!
+  # locust's users are then all HTTP users: its chat clients would cost the box more than the chat
+  export LOAD_WEIGHTS=${LOAD_WEIGHTS:-'{"ChatMember": 0, "NodeChatMember": 0}'}
+fi
 LOAD_DATA=$OUT/users.json LOAD_SUMMARY=$OUT/chat.json NODE_HOST=http://127.0.0.1:8301 \
   BARE_HOST=http://127.0.0.1:8201 .venv-locust/bin/locust -f bench/locustfile.py --headless \
   -u "$USERS" -r "$RATE" -t "${SECONDS_RUN}s" --host "http://127.0.0.1:$PORT" \
   --csv "$OUT/locust" --only-summary --stop-timeout 10 --reset-stats >"$OUT/locust.log" 2>&1 || true
+if [ -n "$driver" ]; then
+  wait "$driver" || echo "socket driver failed: $(tail -5 "$OUT/sockets.log")"
+fi
 stored=$(psql "$DB_URL" -Atc "SELECT count(*) FROM chat_messages WHERE id > $before")
 echo "{\"stored_messages\": $stored}" > "$OUT/stored.json"
 echo "==> done (load average: $(cut -d' ' -f1-3 /proc/loadavg)); stored chat messages: $stored"

@@ -4,7 +4,7 @@
 
 Samples /proc every --interval seconds for --seconds: each process whose
 command line names a part of the stack (gunicorn workers by port, nginx,
-the scheduler, node, locust; PostgreSQL backends and Redis summed), and
+the scheduler, node (reference and socket driver), locust; PostgreSQL backends and Redis summed), and
 writes, per process, RSS at start, end and peak (MiB) and CPU as a share of
 one core over the whole window."""
 import argparse
@@ -27,6 +27,8 @@ def label(pid: int, cmd: str) -> str | None:
         return "scheduler"
     if "node_ref.js" in cmd:
         return "node reference"
+    if "sockets.js" in cmd:
+        return "node socket driver (bench/sockets.js)"
     if "locust" in cmd:
         return f"locust pid {pid}"
     if cmd.startswith("postgres") or "postgres:" in cmd:
