@@ -246,9 +246,16 @@ def _copy(cur, table: str, columns: tuple[str, ...], rows) -> int:
     return n
 
 
-def build_bulk(app, scale: float) -> dict:
+def build_bulk(app, scale: float, check_foreign_keys: bool = False) -> dict:
     """Build the national data set at `scale` (1 = the issue's sizes) into
-    the app's (empty) database. Returns the facts the drivers need."""
+    the app's (empty) database. Returns the facts the drivers need.
+
+    Without check_foreign_keys the load runs with session_replication_role =
+    replica, which skips the foreign-key triggers (two lookups per message:
+    most of the 10 million rows' insert time); every id is built to exist, and
+    the smoke (tests/test_bench_national.py) builds with the checks on, so a
+    generator change that breaks a reference fails there. CHECK, NOT NULL and
+    unique constraints are enforced either way."""
     import random
     from datetime import datetime, timedelta, timezone
     from mentoring import clock
@@ -279,6 +286,8 @@ def build_bulk(app, scale: float) -> dict:
     raw = db.engine.raw_connection()
     conn = raw.driver_connection  # psycopg 3
     cur = conn.cursor()
+    if not check_foreign_keys:
+        cur.execute("SET session_replication_role = replica")
 
     def sql(statement: str, **params) -> int:
         cur.execute(statement, params or None)  # without params, '%' is a plain modulo
@@ -533,6 +542,8 @@ def build_bulk(app, scale: float) -> dict:
         for table in tables:
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
+        if not check_foreign_keys:
+            cur.execute("SET session_replication_role = DEFAULT")  # the pool reuses this connection
         conn.commit()
         cur.close()
         raw.close()
@@ -564,7 +575,7 @@ def table_sizes() -> dict:
     return {name: (rows_, size) for name, rows_, size in rows}
 
 
-def build_named(server: str, name: str, scale: float) -> dict:
+def build_named(server: str, name: str, scale: float, check_foreign_keys: bool = False) -> dict:
     admin = create_engine(make_url(_normalise_db_url(server)), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -573,7 +584,7 @@ def build_named(server: str, name: str, scale: float) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                       "MENTORING_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
-        facts = build_bulk(app, scale)
+        facts = build_bulk(app, scale, check_foreign_keys)
         facts["database_bytes"] = db.session.execute(text("SELECT pg_database_size(current_database())")).scalar()
         sizes = table_sizes()
         db.session.remove()
@@ -591,6 +602,8 @@ def main() -> None:
     parser.add_argument("--database", help="build the national-size data set into this (new) database and keep it")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the issue's sizes (with --database)")
     parser.add_argument("--drop", action="store_true", help="drop --database")
+    parser.add_argument("--check-foreign-keys", action="store_true",
+                        help="keep the foreign-key triggers on during the load (slower; the smoke uses it)")
     args = parser.parse_args()
     if args.database:
         if args.drop:
@@ -598,7 +611,7 @@ def main() -> None:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)'))
             return
-        facts = build_named(args.server, args.database, args.scale)
+        facts = build_named(args.server, args.database, args.scale, args.check_foreign_keys)
         print(json.dumps({k: v for k, v in facts.items() if k != "stage_seconds"}))
         return
     with scratch_app(args.server, "bench_national") as app:

@@ -40,7 +40,7 @@ def test_tiny_national_build_serves_every_explained_page(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
         build = subprocess.run([sys.executable, str(ROOT / "bench" / "national.py"), "--server", server,
-                                "--database", name, "--scale", "0.002"],
+                                "--database", name, "--scale", "0.002", "--check-foreign-keys"],
                                capture_output=True, text=True, env=env, timeout=90)
         assert build.returncode == 0, build.stderr[-3000:]
         facts = json.loads(build.stdout.strip().splitlines()[-1])
