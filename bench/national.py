@@ -532,7 +532,7 @@ def build_bulk(app, scale: float, check_foreign_keys: bool = False) -> dict:
                       CASE WHEN n %% 10 = 0 THEN NULL ELSE 'case' END,
                       CASE WHEN n %% 10 = 0 THEN NULL ELSE 1 + n %% %(cases)s END, '{}',
                       '10.' || n %% 250 || '.' || (n / 250) %% 250 || '.1'
-               FROM generate_series(1, %(total)s) n""", now=now, total=n_audit, users=n_users, cases=n_cases)
+               FROM generate_series(1::bigint, %(total)s) n""", now=now, total=n_audit, users=n_users, cases=n_cases)
         conn.commit()
 
     with stage("sequences, alembic stamp, VACUUM ANALYZE"):
