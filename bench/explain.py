@@ -196,6 +196,25 @@ def print_report(report: list[dict], slow_ms: float, markdown: bool) -> tuple[in
     return big_seq, slow
 
 
+def compare(before: list[dict], after: list[dict]) -> None:
+    """A markdown table of each page's queries before and after a change,
+    matched by page and SQL text (a query whose SQL changed shows as gone and new)."""
+    old = {(p["page"], q["sql"]): q for p in before for q in p["explained"]}
+    print("| page | query (first table) | before: plan nodes; big seq scans | ms | after: plan nodes; indexes | ms |")
+    print("| --- | --- | --- | ---: | --- | ---: |")
+    for page in after:
+        for q in page["explained"]:
+            b = old.pop((page["page"], q["sql"]), None)
+            was = ("(new SQL)", "") if b is None else (
+                " > ".join(dict.fromkeys(b["nodes"]))[:60] + ("; **" + ", ".join(b["big_seq_scans"]) + "**"
+                                                              if b["big_seq_scans"] else ""), b["ms"])
+            print(f"| {page['page']} | {short_sql(q['sql'])} | {was[0]} | {was[1]} | "
+                  f"{' > '.join(dict.fromkeys(q['nodes']))[:60]}; {', '.join(q['indexes']) or '-'} | {q['ms']} |")
+    for (page, sql), b in old.items():
+        print(f"| {page} | {short_sql(sql)} (SQL since replaced) | {' > '.join(dict.fromkeys(b['nodes']))[:60]}"
+              f"{'; **' + ', '.join(b['big_seq_scans']) + '**' if b['big_seq_scans'] else ''} | {b['ms']} | | |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/test")
@@ -204,7 +223,12 @@ def main() -> None:
     parser.add_argument("--slow-ms", type=float, default=50.0)
     parser.add_argument("--json", help="write the full report (with SQL) here")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--compare", nargs=2, metavar=("BEFORE.json", "AFTER.json"),
+                        help="print a before/after table of two saved reports and exit")
     args = parser.parse_args()
+    if args.compare:
+        compare(*(json.loads(Path(p).read_text()) for p in args.compare))
+        return
     url = make_url(_normalise_db_url(args.server)).set(database=args.database).render_as_string(False)
     report = run(url, args.big_rows)
     if args.json:
