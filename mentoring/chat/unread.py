@@ -1,5 +1,5 @@
 """Unread chat for the home page: how many messages wait, and in which
-rooms. Three queries whatever the number of rooms: the case rooms are
+rooms. Four queries whatever the number of rooms: the case rooms are
 filtered by policy.scope_cases in SQL rather than room by room."""
 from dataclasses import dataclass
 
@@ -35,7 +35,14 @@ def _my_rooms(user):
 
 def unread_rooms(user, limit: int = 3) -> tuple[int, list[UnreadRoom]]:
     """(messages unread in all rooms, the `limit` rooms with most unread)."""
-    counts = db.session.execute(unread_counts(user, _my_rooms(user))).all()
+    # The ids first, as a list: given the OR'd subquery instead, PostgreSQL
+    # expects thousands of rooms and hash-joins the whole message table (4 s
+    # at national size, bench/RESULTS.md issue 12); with the list it walks
+    # (room_id, id) in each of the user's few rooms.
+    room_ids = db.session.execute(_my_rooms(user)).scalars().all()
+    if not room_ids:
+        return 0, []
+    counts = db.session.execute(unread_counts(user, room_ids)).all()
     total = sum(n for _room_id, n in counts)
     top = sorted(counts, key=lambda row: (-row[1], row[0]))[:limit]
     if not top:
