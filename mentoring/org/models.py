@@ -108,11 +108,6 @@ class GroupMembership(db.Model):
         # One current membership per person per group.
         Index("uq_group_memberships_current", "group_id", "user_id", unique=True,
               sqlite_where=text("left_on IS NULL"), postgresql_where=text("left_on IS NULL")),
-        # The coordinator's views count every group's current members by role
-        # and tier (home, /groups/overview): an index-only scan of this instead
-        # of reading the 110,000-row table at national size (0012).
-        Index("ix_group_memberships_current_role", "role", "group_id", "tier_code", "user_id",
-              sqlite_where=text("left_on IS NULL"), postgresql_where=text("left_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
