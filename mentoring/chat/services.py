@@ -200,6 +200,23 @@ class RoomSummary:
         return self.room.id
 
 
+def unread_counts(user, room_ids):
+    """(room id, messages unread by `user`) for the rooms in `room_ids` (a list
+    or a subquery) that have any. Driven from the rooms, so each room's count
+    is an index range scan on (room_id, id > last read): filtering messages by
+    `room_id IN (...)` first made PostgreSQL read the whole 10-million-row
+    table at national size (bench/RESULTS.md, issue 12)."""
+    read = ChatReadState
+    return (select(ChatRoom.id, func.count())
+            .select_from(ChatRoom)
+            .outerjoin(read, and_(read.room_id == ChatRoom.id, read.user_id == user.id))
+            .join(ChatMessage, and_(ChatMessage.room_id == ChatRoom.id,
+                                    ChatMessage.id > func.coalesce(read.last_read_id, 0)))
+            .where(ChatRoom.id.in_(room_ids), ChatMessage.author_id != user.id,
+                   ChatMessage.deleted_at.is_(None))
+            .group_by(ChatRoom.id))
+
+
 def rooms_for(user) -> list[RoomSummary]:
     """The room list: one per current group (created if missing), the user's
     direct rooms and the case rooms they may see, with unread count, last
@@ -219,15 +236,7 @@ def rooms_for(user) -> list[RoomSummary]:
                                        .group_by(ChatMessage.room_id)).all())
     last = {m.room_id: m for m in db.session.execute(select(ChatMessage).where(
         ChatMessage.id.in_(list(last_ids.values())))).unique().scalars()}
-    read = ChatReadState
-    unread = dict(db.session.execute(
-        select(ChatMessage.room_id, func.count())
-        .select_from(ChatMessage)
-        .outerjoin(read, and_(read.room_id == ChatMessage.room_id, read.user_id == user.id))
-        .where(ChatMessage.room_id.in_(ids), ChatMessage.author_id != user.id,
-               ChatMessage.deleted_at.is_(None),
-               ChatMessage.id > func.coalesce(read.last_read_id, 0))
-        .group_by(ChatMessage.room_id)).all())
+    unread = dict(db.session.execute(unread_counts(user, ids)).all())
     group_members: dict[int, set[int]] = {}
     for group_id, user_id in db.session.execute(select(
             GroupMembership.group_id, GroupMembership.user_id).where(

@@ -1,15 +1,15 @@
 """Unread chat for the home page: how many messages wait, and in which
-rooms. Three queries whatever the number of rooms: the case rooms are
+rooms. Four queries whatever the number of rooms: the case rooms are
 filtered by policy.scope_cases in SQL rather than room by room."""
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from mentoring.auth import policy
 from mentoring.cases.models import Case
-from mentoring.chat.models import ChatMessage, ChatReadState, ChatRoom
-from mentoring.chat.services import room_title
+from mentoring.chat.models import ChatRoom
+from mentoring.chat.services import room_title, unread_counts
 from mentoring.extensions import db
 from mentoring.org.models import GroupMembership
 
@@ -35,14 +35,14 @@ def _my_rooms(user):
 
 def unread_rooms(user, limit: int = 3) -> tuple[int, list[UnreadRoom]]:
     """(messages unread in all rooms, the `limit` rooms with most unread)."""
-    read = ChatReadState
-    counts = db.session.execute(
-        select(ChatMessage.room_id, func.count())
-        .select_from(ChatMessage)
-        .outerjoin(read, and_(read.room_id == ChatMessage.room_id, read.user_id == user.id))
-        .where(ChatMessage.room_id.in_(_my_rooms(user)), ChatMessage.author_id != user.id,
-               ChatMessage.deleted_at.is_(None), ChatMessage.id > func.coalesce(read.last_read_id, 0))
-        .group_by(ChatMessage.room_id)).all()
+    # The ids first, as a list: given the OR'd subquery instead, PostgreSQL
+    # expects thousands of rooms and hash-joins the whole message table (4 s
+    # at national size, bench/RESULTS.md issue 12); with the list it walks
+    # (room_id, id) in each of the user's few rooms.
+    room_ids = db.session.execute(_my_rooms(user)).scalars().all()
+    if not room_ids:
+        return 0, []
+    counts = db.session.execute(unread_counts(user, room_ids)).all()
     total = sum(n for _room_id, n in counts)
     top = sorted(counts, key=lambda row: (-row[1], row[0]))[:limit]
     if not top:
