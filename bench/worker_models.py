@@ -56,7 +56,9 @@ def main() -> None:
             who, path = PAGES[page]
             for model in args.models.split(","):
                 spec = model_args(model)
-                env = dict(spec["extra_env"], REDIS_URL=args.redis_url, MENTORING_MULTIPROCESS="1")
+                # As in production: behind nginx the app does not compress (MENTORING_COMPRESS=0).
+                env = dict(spec["extra_env"], REDIS_URL=args.redis_url, MENTORING_MULTIPROCESS="1",
+                           MENTORING_COMPRESS="0")
                 result = segfault.run(args.database_url, spec["workers"], spec["threads"], args.clients,
                                       args.seconds, True, path, extra_env=env, who=who,
                                       worker_class=spec["worker_class"])
