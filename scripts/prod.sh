@@ -2,7 +2,7 @@
 # The production stack on one machine, in one command, without containers:
 #
 #   nginx :8080 ─┬─ /socket.io/ (ip_hash) ─ 2 gunicorn -k gevent processes (Socket.IO)
-#                └─ everything else ─────── gunicorn -k gthread, 2 workers x 8 threads (HTTP)
+#                └─ everything else ─────── gunicorn -k gevent, 2 workers (HTTP)
 #   flask --app wsgi scheduler (exactly one)      PostgreSQL, Redis (as installed here)
 #
 #   scripts/prod.sh              set up, migrate, start everything (Ctrl-C stops it)
@@ -24,12 +24,13 @@ export MENTORING_TRUSTED_PROXIES=${MENTORING_TRUSTED_PROXIES:-1}   # nginx in fr
 export MENTORING_LISTEN=${MENTORING_LISTEN:-8080}
 export MENTORING_HTTP_PORT=${MENTORING_HTTP_PORT:-8001}
 export MENTORING_HTTP_WORKERS=${MENTORING_HTTP_WORKERS:-2}
-export MENTORING_HTTP_THREADS=${MENTORING_HTTP_THREADS:-8}
+export MENTORING_HTTP_CONNECTIONS=${MENTORING_HTTP_CONNECTIONS:-200}   # requests one HTTP process takes at once
+export MENTORING_HTTP_POOL=${MENTORING_HTTP_POOL:-10}                 # database connections of one HTTP process
 export MENTORING_SOCKET_PORT1=${MENTORING_SOCKET_PORT1:-8101}
 export MENTORING_SOCKET_PORT2=${MENTORING_SOCKET_PORT2:-8102}
 export MENTORING_SOCKET_CONNECTIONS=${MENTORING_SOCKET_CONNECTIONS:-5000}
-export MENTORING_SOCKET_POOL=${MENTORING_SOCKET_POOL:-10}
-export MENTORING_SOCKET_OVERFLOW=${MENTORING_SOCKET_OVERFLOW:-5}
+export MENTORING_SOCKET_POOL=${MENTORING_SOCKET_POOL:-20}
+export MENTORING_SOCKET_OVERFLOW=${MENTORING_SOCKET_OVERFLOW:-10}
 export MENTORING_RUN=${MENTORING_RUN:-$ROOT/instance/prod}
 mkdir -p "$MENTORING_RUN"
 

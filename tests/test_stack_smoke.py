@@ -2,9 +2,10 @@
 keep working: seconds each, no heavy load. The full runs are in bench/
 (bench/RESULTS.md has their commands and numbers).
 
-- the HTTP processes: gunicorn -k gthread with gunicorn_conf.py (warm-up,
-  pool per thread), hammered on a worker's inbox by bench/segfault.py's own
-  client loop: no worker dies, every answer is a 200;
+- the HTTP processes (gunicorn -k gevent, as in the Procfile) and the threaded
+  workers of bench/segfault.py's harness (-k gthread), with gunicorn_conf.py
+  (warm-up), hammered on a worker's inbox by segfault.py's own client loop:
+  no worker dies, every answer is a 200;
 - the Socket.IO processes: gunicorn -k gevent with gunicorn_conf.py (which
   switches Flask-SocketIO to gevent): a client joins its group room, sends,
   and receives its message;
@@ -43,13 +44,16 @@ GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn_conf.py
 def seeded(tmp_path_factory):
     return seeded_sqlite(tmp_path_factory, "stack")
 
-def test_gthread_workers_warm_up_and_survive_a_concurrent_inbox(seeded, tmp_path):
+@pytest.mark.parametrize("worker", [
+    ["-k", "gevent", "--worker-connections", "50"],  # the Procfile's HTTP processes
+    ["-k", "gthread", "--threads", "4"],            # bench/segfault.py's harness
+], ids=["gevent", "gthread"])
+def test_http_workers_warm_up_and_survive_a_concurrent_inbox(seeded, tmp_path, worker):
     from segfault import deaths, hammer, login
     base, url = seeded
-    log = tmp_path / "gthread.log"
+    log = tmp_path / "http.log"
     port_server = LiveServer(server_env(url, base / "instance"), log, command=[])
-    port_server.command = GUNICORN + ["-k", "gthread", "-w", "2", "--threads", "4",
-                                      "-b", f"127.0.0.1:{port_server.port}", "wsgi:app"]
+    port_server.command = GUNICORN + worker + ["-w", "2", "-b", f"127.0.0.1:{port_server.port}", "wsgi:app"]
     with port_server as server:
         session = login(server.url, "district@demo.test", "demo-password")
         counts = hammer(server.url, session.cookies, "/cases", clients=6, seconds=2)
