@@ -94,7 +94,7 @@ def test_the_nginx_template_renders_to_a_valid_configuration(tmp_path):
     text = (ROOT / "deploy" / "nginx.conf.template").read_text()
     servers = "        server 127.0.0.1:8101;\n        server 127.0.0.1:8102;"
     for key, value in {"@RUN@": str(tmp_path), "@ROOT@": str(ROOT), "@LISTEN@": "127.0.0.1:18999",
-                       "@HTTP_PORT@": "8001", "@SOCKET_SERVERS@": servers}.items():
+                       "@HTTP_SERVERS@": servers.replace("81", "80"), "@SOCKET_SERVERS@": servers}.items():
         text = text.replace(key, value)
     conf = tmp_path / "nginx.conf"
     conf.write_text(text)
