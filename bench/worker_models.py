@@ -42,7 +42,7 @@ def model_args(model: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=segfault.DEFAULT_DB)
-    parser.add_argument("--models", default="gthread-2x8,sync-5,gevent-3")
+    parser.add_argument("--models", default="gthread-2x8,gevent-2,gevent-3")
     parser.add_argument("--pages", default="home,inbox")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
