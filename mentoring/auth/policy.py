@@ -82,7 +82,12 @@ def is_group_member(user, group_id: int) -> bool:
     room, then the service asks again before storing): the answer is kept
     until the session next flushes, since a flush may change memberships."""
     from mentoring.org.models import GroupMembership
-    memo = db.session.info.setdefault(_MEMBERSHIP_MEMO, {})
+    session = db.session()
+    if any(isinstance(o, GroupMembership) for o in (*session.new, *session.dirty, *session.deleted)):
+        # A membership changed and not yet flushed: ask the database (the
+        # query autoflushes), as if nothing were kept.
+        session.info.pop(_MEMBERSHIP_MEMO, None)
+    memo = session.info.setdefault(_MEMBERSHIP_MEMO, {})
     key = (user.id, group_id)
     if key not in memo:
         memo[key] = db.session.execute(

@@ -43,3 +43,24 @@ def test_users_see_people_who_share_a_group():
     _, b = gen_group()
     assert policy.allowed(a["commune"][0], "user.view", a["mentor"])
     assert not policy.allowed(a["commune"][0], "user.view", b["mentor"])
+
+
+def test_a_membership_kept_for_one_unit_of_work_follows_every_change():
+    # is_group_member keeps its answer until the session writes (a chat
+    # message asks twice); a change made since, flushed or not, or a bulk
+    # UPDATE, must be seen at once.
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from mentoring.extensions import db
+    from mentoring.org.models import GroupMembership
+    group, people = gen_group()
+    district, commune = people["district"][0], people["commune"][0]
+    assert policy.is_group_member(district, group.id) and policy.is_group_member(commune, group.id)
+    membership = next(m for m in group.memberships if m.user_id == district.id)
+    membership.left_on = date.today()          # pending, not flushed
+    assert not policy.is_group_member(district, group.id)
+    db.session.execute(update(GroupMembership).where(GroupMembership.user_id == commune.id)
+                       .values(left_on=date.today()))
+    assert not policy.is_group_member(commune, group.id)
