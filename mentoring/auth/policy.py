@@ -11,8 +11,7 @@ The rules themselves live in mentoring/auth/rules/, one module per domain
 importing `policy` always brings every rule."""
 from collections.abc import Callable
 
-from sqlalchemy import event, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
 
 from mentoring.errors import Forbidden, NotFound
 from mentoring.extensions import db
@@ -74,42 +73,13 @@ def current_group_ids(user) -> set[int]:
     return set(rows)
 
 
-_MEMBERSHIP_MEMO = "policy_memberships"
-
-
 def is_group_member(user, group_id: int) -> bool:
-    """Asked several times in one unit of work (a chat message asks for the
-    room, then the service asks again before storing): the answer is kept
-    until the session next flushes, since a flush may change memberships."""
     from mentoring.org.models import GroupMembership
-    session = db.session()
-    if any(isinstance(o, GroupMembership) for o in (*session.new, *session.dirty, *session.deleted)):
-        # A membership changed and not yet flushed: ask the database (the
-        # query autoflushes), as if nothing were kept.
-        session.info.pop(_MEMBERSHIP_MEMO, None)
-    memo = session.info.setdefault(_MEMBERSHIP_MEMO, {})
-    key = (user.id, group_id)
-    if key not in memo:
-        memo[key] = db.session.execute(
-            select(exists().where(GroupMembership.user_id == user.id,
-                                  GroupMembership.group_id == group_id,
-                                  GroupMembership.left_on.is_(None)))
-        ).scalar()
-    return memo[key]
-
-
-@event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_memberships(session, *_args):
-    session.info.pop(_MEMBERSHIP_MEMO, None)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _forget_memberships_on_write(state):
-    if not state.is_select:  # a bulk UPDATE/DELETE/INSERT through the session
-        state.session.info.pop(_MEMBERSHIP_MEMO, None)
+    return db.session.execute(
+        select(exists().where(GroupMembership.user_id == user.id,
+                              GroupMembership.group_id == group_id,
+                              GroupMembership.left_on.is_(None)))
+    ).scalar()
 
 
 def scope_groups(user, stmt):

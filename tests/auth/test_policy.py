@@ -45,10 +45,9 @@ def test_users_see_people_who_share_a_group():
     assert not policy.allowed(a["commune"][0], "user.view", b["mentor"])
 
 
-def test_a_membership_kept_for_one_unit_of_work_follows_every_change():
-    # is_group_member keeps its answer until the session writes (a chat
-    # message asks twice); a change made since, flushed or not, or a bulk
-    # UPDATE, must be seen at once.
+def test_membership_follows_every_change_within_one_unit_of_work():
+    # A membership asked twice in one unit of work (a chat message does) must
+    # follow a change made in between, flushed or not, or a bulk UPDATE.
     from datetime import date
 
     from sqlalchemy import update
