@@ -4,6 +4,7 @@ sessions; the bottom navigation of each role."""
 import re
 
 from mentoring.cases import services as case_services
+from mentoring.chat import rooms as chat_rooms
 from mentoring.chat import services as chat_services
 from mentoring.extensions import db
 from tests.cases.helpers import gen_case
@@ -37,7 +38,7 @@ def _world(extra_cases: int = 0):
     for i in range(extra_cases):
         gen_case(group, commune, complaint=f"Ca thêm {i}")
     session = gen_session(group, mentor, title="Giao ban đái tháo đường", starts_at=at(days=0, hours=3))
-    room = chat_services.room_for_group(group)
+    room = chat_rooms.room_for_group(group)
     db.session.flush()
     for i in range(2 + extra_cases):
         chat_services.post_message(mentor, room, f"Tin nhắn {i}")

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from mentoring import create_app
-from mentoring.chat import services as chat_services
+from mentoring.chat import rooms as chat_rooms
 from mentoring.extensions import db
 from tests.factories import gen_group, login, token_headers
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_signed_in_page_and_api_answer_is_no_store_but_static_files_are_not(client):
     group, people = gen_group(complete=False)
-    room = chat_services.room_for_group(group)
+    room = chat_rooms.room_for_group(group)
     db.session.commit()
     worker = people["commune"][0]
     login(client, worker)

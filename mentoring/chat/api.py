@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 
 from mentoring.api.core import ErrorSchema, page_schema
 from mentoring.auth.models import User
-from mentoring.chat import services
+from mentoring.chat import acknowledgements as acks
+from mentoring.chat import reads, rooms, services
 from mentoring.chat.schemas import (AckStatusSchema, DirectRoomSchema, HistoryArgs, ImageFormSchema,
                                     MessageSchema, PostMessageSchema, RoomSchema)
 from mentoring.errors import ValidationFailed
@@ -26,9 +27,9 @@ MessagePageSchema = page_schema(MessageSchema, "MessagePage")
 @login_required
 def list_rooms():
     """Every room of the caller, with unread count, last message and who is online."""
-    rooms = services.rooms_for(current_user)
+    summaries = rooms.rooms_for(current_user)
     db.session.commit()  # group rooms are created on first listing
-    return {"items": rooms, "page": 1, "per_page": max(len(rooms), 1), "total": len(rooms)}
+    return {"items": summaries, "page": 1, "per_page": max(len(summaries), 1), "total": len(summaries)}
 
 
 @blp.route("/rooms/direct", methods=["POST"])
@@ -37,9 +38,9 @@ def list_rooms():
 @blp.alt_response(404, schema=ErrorSchema, description="No such person, or not one you may write to")
 @login_required
 def direct_room(body):
-    room = services.room_for_direct(current_user, db.session.get(User, body["user_id"]))
+    room = rooms.room_for_direct(current_user, db.session.get(User, body["user_id"]))
     db.session.commit()
-    return services.RoomSummary(room=room, title=services.room_title(room, current_user))
+    return rooms.RoomSummary(room=room, title=rooms.room_title(room, current_user))
 
 
 @blp.route("/rooms/<int:room_id>/messages", methods=["GET"])
@@ -51,9 +52,9 @@ def direct_room(body):
 def room_messages(args, room_id: int):
     """`after=<id>`: the messages after that id, oldest first (page on with the
     last id until `total` fits in one page); without it, the latest ones."""
-    room = services.room_for_viewer(current_user, room_id)
-    items, total = services.history(room, args["after"], args["before"], args["per_page"])
-    marks = services.read_marks(room)
+    room = rooms.room_for_viewer(current_user, room_id)
+    items, total = reads.history(room, args["after"], args["before"], args["per_page"])
+    marks = reads.read_marks(room)
     payloads = []
     for message in items:
         payload = services.message_payload(message)
@@ -72,7 +73,7 @@ def room_messages(args, room_id: int):
 @login_required
 def post_message(body, room_id: int):
     """The same as the socket `message` event; a resend with the same client_id returns the same message."""
-    room = services.room_for_viewer(current_user, room_id)
+    room = rooms.room_for_viewer(current_user, room_id)
     message, _created = services.post_message(current_user, room, body["body"], body["client_id"],
                                               urgent=body["urgent"])
     db.session.commit()
@@ -91,7 +92,7 @@ def post_message(body, room_id: int):
 def post_image(form, room_id: int):
     """Multipart: `file` (JPEG, PNG or WebP, up to 10 MB), optional `body` (a caption) and
     `client_id` (a resend returns the same message). Broadcast like any message."""
-    room = services.room_for_viewer(current_user, room_id)
+    room = rooms.room_for_viewer(current_user, room_id)
     image = request.files.get("file")
     if image is None or not image.filename:
         raise ValidationFailed(_("Choose a file."), {"file": _("Choose a file.")})
@@ -106,7 +107,7 @@ def post_image(form, room_id: int):
 @blp.alt_response(404, schema=ErrorSchema)
 @login_required
 def acknowledgements(message_id: int):
-    return services.acknowledgement_status(current_user, message_id)
+    return acks.acknowledgement_status(current_user, message_id)
 
 
 @blp.route("/messages/<int:message_id>/acknowledge", methods=["POST"])
@@ -114,6 +115,6 @@ def acknowledgements(message_id: int):
 @blp.alt_response(404, schema=ErrorSchema)
 @login_required
 def acknowledge(message_id: int):
-    services.acknowledge(current_user, message_id)
+    acks.acknowledge(current_user, message_id)
     db.session.commit()
-    return services.acknowledgement_status(current_user, message_id)
+    return acks.acknowledgement_status(current_user, message_id)

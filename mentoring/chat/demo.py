@@ -3,7 +3,7 @@ messages carry fixed client ids, so a re-run finds them)."""
 from sqlalchemy import select
 
 from mentoring.auth.models import User
-from mentoring.chat import services
+from mentoring.chat import rooms
 from mentoring.chat.models import ChatMessage
 from mentoring.extensions import db
 
@@ -24,7 +24,7 @@ CONVERSATIONS = {
 def seed(groups: dict) -> list[str]:
     lines = []
     for key, conversation in CONVERSATIONS.items():
-        room = services.room_for_group(groups[key])
+        room = rooms.room_for_group(groups[key])
         added = 0
         for n, (email, body) in enumerate(conversation, start=1):
             author = db.session.execute(select(User).where(User.email == email)).unique().scalar_one()

@@ -14,7 +14,9 @@ from flask_socketio import emit, join_room, leave_room
 from sqlalchemy.exc import OperationalError
 
 from mentoring.bounds import refuse_nul
-from mentoring.chat import services
+from mentoring.chat import acknowledgements as acks
+from mentoring.chat import reads, rooms, services
+from mentoring.chat.presence import presence
 from mentoring.errors import NotFound, ServiceError
 from mentoring.extensions import db, socketio
 from mentoring.realtime import on_connect, on_disconnect, room_guard, socket_user
@@ -75,7 +77,7 @@ def _committed(fn, user, data, attempts: int = 8):
 def _room(user, data):
     room_id = services.parse_int(data.get("room"), "room")
     try:
-        return services.room_for_viewer(user, room_id)
+        return rooms.room_for_viewer(user, room_id)
     except NotFound:
         leave_room(f"chat:{room_id}")  # lost access (left the group): stop the broadcasts too
         raise
@@ -86,9 +88,9 @@ def _room(user, data):
 def join(user, data):
     room = _room(user, data)
     join_room(room.socket_room)
-    members = services.member_ids(room)
-    return {"ok": True, "room": room.id, "last_id": services.last_id(room),
-            "online": sorted(services.presence.online(members))}
+    members = rooms.member_ids(room)
+    return {"ok": True, "room": room.id, "last_id": reads.last_id(room),
+            "online": sorted(presence.online(members))}
 
 
 @socketio.on("leave")
@@ -131,7 +133,7 @@ def typing(user, data):
 @door
 def read(user, data):
     room = _room(user, data)
-    services.mark_read(user, room, services.parse_int(data.get("message_id"), "message_id"))
+    reads.mark_read(user, room, services.parse_int(data.get("message_id"), "message_id"))
     return {"ok": True}
 
 
@@ -152,14 +154,14 @@ def delete(user, data):
 @socketio.on("acknowledge")
 @door
 def acknowledge(user, data):
-    services.acknowledge(user, services.parse_int(data.get("message_id"), "message_id"))
+    acks.acknowledge(user, services.parse_int(data.get("message_id"), "message_id"))
     return {"ok": True}
 
 
 @socketio.on("acknowledgements")
 @door
 def acknowledgements(user, data):
-    return services.acknowledgement_status(user, services.parse_int(data.get("message_id"), "message_id"))
+    return acks.acknowledgement_status(user, services.parse_int(data.get("message_id"), "message_id"))
 
 
 @room_guard("chat:")
@@ -167,7 +169,7 @@ def _may_stay(user, room_name: str) -> bool:
     """Asked when someone's access changed (left a group, ...) and by the
     sweep: a socket stays in a chat room only while its user may read it."""
     try:
-        services.room_for_viewer(user, int(room_name.split(":", 1)[1]))
+        rooms.room_for_viewer(user, int(room_name.split(":", 1)[1]))
     except (NotFound, ValueError):
         return False
     return True
@@ -175,13 +177,13 @@ def _may_stay(user, room_name: str) -> bool:
 
 @on_connect
 def _online(user):
-    if services.presence.connect(user.id, request.sid):
+    if presence.connect(user.id, request.sid):
         _announce(user.id, True)
 
 
 @on_disconnect
 def _offline(user_id):
-    if user_id is not None and services.presence.disconnect(user_id, request.sid):
+    if user_id is not None and presence.disconnect(user_id, request.sid):
         _announce(user_id, False)
 
 

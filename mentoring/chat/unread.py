@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from mentoring.auth import policy
 from mentoring.cases.models import Case
 from mentoring.chat.models import ChatRoom
-from mentoring.chat.services import room_title, unread_counts
+from mentoring.chat.rooms import room_title, unread_counts
 from mentoring.extensions import db
 from mentoring.org.models import GroupMembership
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from mentoring import uploads
 from mentoring.auth import policy
 from mentoring.auth.models import User
-from mentoring.chat import services
+from mentoring.chat import reads, rooms, services
 from mentoring.chat.models import MAX_BODY, ChatAcknowledgement
+from mentoring.chat.presence import presence
 from mentoring.errors import ServiceError
 from mentoring.extensions import db
 from mentoring.bounds import accepts_upload
@@ -23,16 +24,16 @@ bp = Blueprint("chat", __name__)
 @bp.route("/chat")
 @login_required
 def index():
-    rooms = services.rooms_for(current_user)
+    summaries = rooms.rooms_for(current_user)
     db.session.commit()  # group rooms are created on first listing
-    return render_template("chat/index.html", rooms=rooms)
+    return render_template("chat/index.html", rooms=summaries)
 
 
 @bp.route("/chat/<int:room_id>", methods=["GET", "POST"])
 @login_required
 @accepts_upload
 def room(room_id: int):
-    room = services.room_for_viewer(current_user, room_id)
+    room = rooms.room_for_viewer(current_user, room_id)
     body = ""
     if request.method == "POST":
         body = request.form.get("body", "")
@@ -47,9 +48,9 @@ def room(room_id: int):
         except ServiceError as err:
             db.session.rollback()
             flash(err.message, "danger")
-            room = services.room_for_viewer(current_user, room_id)
-    items, _total = services.history(room, limit=50)
-    members = db.session.execute(select(User).where(User.id.in_(services.member_ids(room)))
+            room = rooms.room_for_viewer(current_user, room_id)
+    items, _total = reads.history(room, limit=50)
+    members = db.session.execute(select(User).where(User.id.in_(rooms.member_ids(room)))
                                  ).unique().scalars().all()
     pending = db.session.execute(select(ChatAcknowledgement.message_id).where(
         ChatAcknowledgement.user_id == current_user.id, ChatAcknowledgement.acknowledged_at.is_(None),
@@ -57,14 +58,14 @@ def room(room_id: int):
     config = {
         "room": room.id, "me": current_user.id, "max_body": MAX_BODY,
         "messages": [services.message_payload(m) for m in items],
-        "marks": {str(k): v for k, v in services.read_marks(room).items()},
+        "marks": {str(k): v for k, v in reads.read_marks(room).items()},
         "members": {str(u.id): u.full_name for u in members},
-        "online": sorted(services.presence.online({u.id for u in members})),
+        "online": sorted(presence.online({u.id for u in members})),
         "pending_acks": list(pending),
         "edit_minutes": int(services.EDIT_WINDOW.total_seconds() // 60),
         "i18n": _strings(),
     }
-    return render_template("chat/room.html", room=room, title=services.room_title(room, current_user),
+    return render_template("chat/room.html", room=room, title=rooms.room_title(room, current_user),
                            members=members, config=config, body=body, max_body=MAX_BODY,
                            can_urgent=policy.allowed(current_user, "chat.message.urgent", room))
 
@@ -103,7 +104,7 @@ def attachment(attachment_id: int, thumb: str | None = None):
 def group_room(group_id: int):
     group = db.session.get(MentoringGroup, group_id) or abort(404)
     policy.require(current_user, "group.view", group, hide=True)
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     db.session.commit()
     return redirect(url_for("chat.room", room_id=room.id))
 
@@ -111,12 +112,12 @@ def group_room(group_id: int):
 @bp.route("/chat/case/<int:case_id>")
 @login_required
 def case_room(case_id: int):
-    case_model = services.case_model()
+    case_model = rooms.case_model()
     case = db.session.get(case_model, case_id) if case_model is not None else None
     if case is None:
         abort(404)
     policy.require(current_user, "case.view", case, hide=True)
-    room = services.room_for_case(case)
+    room = rooms.room_for_case(case)
     db.session.commit()
     return redirect(url_for("chat.room", room_id=room.id))
 
@@ -124,6 +125,6 @@ def case_room(case_id: int):
 @bp.route("/chat/direct/<int:user_id>", methods=["POST"])
 @login_required
 def direct_room(user_id: int):
-    room = services.room_for_direct(current_user, db.session.get(User, user_id))
+    room = rooms.room_for_direct(current_user, db.session.get(User, user_id))
     db.session.commit()
     return redirect(url_for("chat.room", room_id=room.id))

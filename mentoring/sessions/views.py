@@ -318,9 +318,9 @@ def leave(session_id: int):
 @login_required
 def room(session_id: int):
     """The session's live room in the chat (created on first use)."""
-    from mentoring.chat import services as chat
+    from mentoring.chat import rooms as chat_rooms
     session = _session_or_404(session_id)
-    room_ = chat.room_for_session(session)
+    room_ = chat_rooms.room_for_session(session)
     db.session.commit()
     return redirect(url_for("chat.room", room_id=room_.id))
 

@@ -210,13 +210,13 @@ def test_deeply_nested_json_is_a_400_on_every_json_route(app, client):
 
 
 def test_a_lone_surrogate_is_refused_everywhere(app, client):
-    from mentoring.chat import services as chat_services
+    from mentoring.chat import rooms as chat_rooms
     from mentoring.extensions import db
     from tests.cases.helpers import case_body, gen_case
     group, people = gen_group()
     asker, mentor = people["commune"][0], people["district"][0]
     case = gen_case(group, asker)
-    room = chat_services.room_for_group(group)
+    room = chat_rooms.room_for_group(group)
     db.session.commit()
     asker_headers, mentor_headers = token_headers(asker), token_headers(mentor)
     attempts = [

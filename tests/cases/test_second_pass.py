@@ -13,7 +13,7 @@ from sqlalchemy import select
 from mentoring import clock
 from mentoring.cases import jobs
 from mentoring.cases.models import Case
-from mentoring.chat import services as chat_services
+from mentoring.chat import rooms as chat_rooms
 from mentoring.chat.models import ChatMessage
 from mentoring.extensions import db
 from mentoring.notifications.models import Notification
@@ -120,7 +120,7 @@ def test_second_pass_journey(app):
     r = asker.post("/cases/new", data=_form(group, complaint="Bệnh nhân Nguyễn Văn Tám, 45 tuổi, đau ngực"))
     assert r.status_code == 422
     assert "tên người “Nguyễn Văn Tám”" in r.get_data(as_text=True)
-    room = chat_services.room_for_group(group)
+    room = chat_rooms.room_for_group(group)
     db.session.commit()
     r = asker.post(f"/api/v1/rooms/{room.id}/messages", json={"body": "Bệnh nhân Nguyễn Văn Tám hỏi lại",
                                                               "client_id": "c-name"},

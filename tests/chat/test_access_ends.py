@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from mentoring import clock, realtime
 from mentoring.auth import services as auth_services
-from mentoring.chat import services
+from mentoring.chat import rooms
 from mentoring.extensions import db, socketio
 from mentoring.org import services as org_services
 from tests.chat.conftest import events
@@ -14,7 +14,7 @@ from tests.factories import gen_group, login
 
 
 def _room(group):
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     db.session.commit()
     return room
 

@@ -3,13 +3,13 @@ import re
 
 import pytest
 
-from mentoring.chat import services
+from mentoring.chat import rooms, services
 from mentoring.extensions import db
 from tests.factories import gen_group, gen_user, login, token_headers
 
 
 def _room(group):
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     db.session.commit()
     return room
 
@@ -17,7 +17,7 @@ def _room(group):
 def test_rooms_list_carries_kind_owner_unread_and_last_message(client):
     group, people = gen_group(complete=False)
     me, other = people["commune"][0], people["district"][0]
-    direct = services.room_for_direct(me, other)
+    direct = rooms.room_for_direct(me, other)
     services.post_message(other, direct, "Chào em", "d-1")
     db.session.commit()
     body = client.get("/api/v1/rooms", headers=token_headers(me)).get_json()
@@ -139,15 +139,15 @@ def test_case_room_follows_case_policy(client):
     login(client, asker)
     response = client.get(f"/chat/case/{case.id}")
     assert response.status_code == 302
-    room = services.room_for_case(case)
+    room = rooms.room_for_case(case)
     assert room.kind == "case" and room.case_id == case.id and room.group_id == group.id
-    assert services.room_for_case(case).id == room.id
+    assert rooms.room_for_case(case).id == room.id
     # the asker may ask for acknowledgement in their case's discussion; a peer may not
     message, _ = services.post_message(asker, room, "Cần ý kiến gấp", "case-1", urgent=True)
     assert message.urgent
     outsider = gen_user()
     with pytest.raises(Exception):
-        services.room_for_viewer(outsider, room.id)
+        rooms.room_for_viewer(outsider, room.id)
     items = client.get("/api/v1/rooms", headers=token_headers(asker)).get_json()["items"]
     assert {"kind": "case", "case_id": case.id} in [{"kind": i["kind"], "case_id": i["case_id"]} for i in items]
 

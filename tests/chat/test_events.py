@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from mentoring import clock
 from mentoring.auth import services as auth_services
-from mentoring.chat import services
+from mentoring.chat import rooms
 from mentoring.chat.models import ChatMessage
 from mentoring.extensions import db, socketio
 from tests.chat.conftest import events
@@ -13,7 +13,7 @@ from tests.factories import gen_group, gen_user, login
 
 
 def _room(group):
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     db.session.commit()
     return room
 

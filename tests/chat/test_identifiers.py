@@ -3,7 +3,7 @@ runs on every message posted or edited there (mentoring.cases.deident)."""
 import pytest
 from sqlalchemy import func, select
 
-from mentoring.chat import services
+from mentoring.chat import rooms, services
 from mentoring.chat.models import ChatMessage
 from mentoring.errors import ValidationFailed
 from mentoring.extensions import db
@@ -24,7 +24,7 @@ def _stored(room):
 def test_identifiers_are_refused_in_group_and_case_rooms(body, words, app):
     group, people = gen_group()
     author = people["commune"][0]
-    for room in (services.room_for_group(group), services.room_for_case(gen_case(group, author))):
+    for room in (rooms.room_for_group(group), rooms.room_for_case(gen_case(group, author))):
         with app.test_request_context():
             with pytest.raises(ValidationFailed) as caught:
                 services.post_message(author, room, body, f"c-{room.id}")
@@ -36,11 +36,11 @@ def test_identifiers_are_refused_in_group_and_case_rooms(body, words, app):
 def test_colleagues_by_name_clinical_text_and_direct_messages_pass(app):
     group, people = gen_group()
     a, b = people["commune"][0], people["district"][0]
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     for n, body in enumerate(("Chị Lan ơi, ca này em hỏi thêm về liều amlodipine",
                               "HA 150/95, bạch cầu 123456789 /L, Bệnh viện Bạch Mai")):
         services.post_message(a, room, body, f"ok-{n}")
-    direct = services.room_for_direct(a, b)
+    direct = rooms.room_for_direct(a, b)
     services.post_message(a, direct, "Số của em 0912 345 678, anh gọi nhé", "direct-1")
     assert _stored(room) == 2 and _stored(direct) == 1
 
@@ -48,7 +48,7 @@ def test_colleagues_by_name_clinical_text_and_direct_messages_pass(app):
 def test_an_edit_cannot_add_an_identifier(app):
     group, people = gen_group()
     author = people["commune"][0]
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     message, _ = services.post_message(author, room, "Bệnh nhân nam 45 tuổi", "e-1")
     with app.test_request_context():
         with pytest.raises(ValidationFailed):
@@ -59,7 +59,7 @@ def test_an_edit_cannot_add_an_identifier(app):
 
 def test_the_http_door_answers_422(client):
     group, people = gen_group()
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     db.session.commit()
     r = client.post(f"/api/v1/rooms/{room.id}/messages", json={"body": "SĐT 0912 345 678, CCCD 001089012345",
                                                                "client_id": "h-1"},
@@ -69,7 +69,7 @@ def test_the_http_door_answers_422(client):
 
 def test_the_socket_door_acks_the_error(connect):
     group, people = gen_group(complete=False)
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     db.session.commit()
     alice = connect(people["commune"][0])
     alice.emit("join", {"room": room.id}, callback=True)

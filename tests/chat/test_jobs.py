@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from mentoring import clock, scheduler
-from mentoring.chat import jobs, presence, services
+from mentoring.chat import acknowledgements, jobs, presence, rooms, services
 from mentoring.extensions import db
 from mentoring.notifications.models import Notification
 from tests.factories import gen_group
@@ -14,7 +14,7 @@ from tests.factories import gen_group
 def test_reminder_job_is_registered_and_idempotent(app):
     assert ("chat.remind_urgent", jobs.remind_urgent, 60) in scheduler.jobs()
     group, people = gen_group(complete=False)
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     services.post_message(people["mentor"], room, "Khẩn", "j-1", urgent=True)
     db.session.commit()
     clock.advance(timedelta(minutes=6))
@@ -28,14 +28,14 @@ def test_reminder_job_is_registered_and_idempotent(app):
 def test_reminders_stop_for_someone_who_left_the_group():
     from mentoring.org import services as org
     group, people = gen_group(complete=False)
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     message, _ = services.post_message(people["mentor"], room, "Khẩn", "j-2", urgent=True)
     leaver = people["commune"][0]
     membership = next(m for m in group.memberships if m.user_id == leaver.id)
     org.remove_member(membership)
     db.session.flush()
     clock.advance(timedelta(minutes=6))
-    assert services.send_due_reminders() == 2
+    assert acknowledgements.send_due_reminders() == 2
 
 
 def test_redis_presence_is_shared_between_processes(app, redis_url):

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from mentoring import clock
-from mentoring.chat import services
+from mentoring.chat import acknowledgements, reads, rooms, services, text
 from mentoring.chat.models import ChatMessage
 from mentoring.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from mentoring.extensions import db
@@ -19,23 +19,23 @@ def _count(model, *where):
 
 def test_one_room_per_group_and_pair():
     group, people = gen_group(complete=False)
-    assert services.room_for_group(group).id == services.room_for_group(group).id
+    assert rooms.room_for_group(group).id == rooms.room_for_group(group).id
     a, b = people["commune"][0], people["district"][0]
-    assert services.room_for_direct(a, b).id == services.room_for_direct(b, a).id
+    assert rooms.room_for_direct(a, b).id == rooms.room_for_direct(b, a).id
 
 
 def test_direct_needs_a_shared_group():
     _g1, p1 = gen_group(complete=False)
     _g2, p2 = gen_group(complete=False)
     with pytest.raises(NotFound):
-        services.room_for_direct(p1["commune"][0], p2["commune"][0])
+        rooms.room_for_direct(p1["commune"][0], p2["commune"][0])
     with pytest.raises(NotFound):
-        services.room_for_direct(p1["commune"][0], p1["commune"][0])
+        rooms.room_for_direct(p1["commune"][0], p1["commune"][0])
 
 
 def test_post_is_idempotent_on_client_id():
     group, people = gen_group(complete=False)
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     author = people["commune"][0]
     first, created = services.post_message(author, room, "Xin chào", "c-1")
     again, created_again = services.post_message(author, room, "Xin chào", "c-1")
@@ -46,7 +46,7 @@ def test_post_is_idempotent_on_client_id():
 @pytest.mark.parametrize("body", ["", "   ", None, 12, "x" * 4001])
 def test_bad_bodies_store_nothing(body):
     group, people = gen_group(complete=False)
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     with pytest.raises(ValidationFailed):
         services.post_message(people["commune"][0], room, body, "c-bad")
     assert _count(ChatMessage, ChatMessage.room_id == room.id) == 0
@@ -54,23 +54,23 @@ def test_bad_bodies_store_nothing(body):
 
 def test_limit_is_4000_characters():
     group, people = gen_group(complete=False)
-    message, _ = services.post_message(people["mentor"], services.room_for_group(group), "y" * 4000, "c-max")
+    message, _ = services.post_message(people["mentor"], rooms.room_for_group(group), "y" * 4000, "c-max")
     assert len(message.body) == 4000
 
 
 def test_outsider_cannot_post():
     group, _people = gen_group(complete=False)
     with pytest.raises(NotFound):
-        services.post_message(gen_user(), services.room_for_group(group), "hi", "c-x")
+        services.post_message(gen_user(), rooms.room_for_group(group), "hi", "c-x")
 
 
 def test_text_is_escaped_and_links_clickable():
-    html = services.render_body('<script>alert(1)</script> see https://example.org/a?b=1&c=2.\nnext')
+    html = text.render_body('<script>alert(1)</script> see https://example.org/a?b=1&c=2.\nnext')
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert '<a href="https://example.org/a?b=1&amp;c=2"' in html and 'rel="noopener noreferrer nofollow"' in html
     assert "</a>." in html and "<br>" in html
-    assert "javascript:" not in services.render_body("javascript:alert(1)") or \
-        "<a" not in services.render_body("javascript:alert(1)")
+    assert "javascript:" not in text.render_body("javascript:alert(1)") or \
+        "<a" not in text.render_body("javascript:alert(1)")
 
 
 @pytest.mark.parametrize("typed, link, after", [
@@ -83,7 +83,7 @@ def test_text_is_escaped_and_links_clickable():
     ("https://vi.wikipedia.org/wiki/Sốt_(bệnh)!", "https://vi.wikipedia.org/wiki/Sốt_(bệnh)", "!"),
 ])
 def test_a_closing_quote_or_bracket_stays_outside_the_link(typed, link, after):
-    html = services.render_body(typed)
+    html = text.render_body(typed)
     anchor = re.search(r'<a href="([^"]*)"[^>]*>([^<]*)</a>(.*)$', html)
     assert anchor and anchor.group(1) == anchor.group(2) == link, html
     assert anchor.group(3) == after, html
@@ -91,7 +91,7 @@ def test_a_closing_quote_or_bracket_stays_outside_the_link(typed, link, after):
 
 def test_edit_and_delete_own_message_within_15_minutes():
     group, people = gen_group(complete=False)
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     author, other = people["commune"][0], people["district"][0]
     message, _ = services.post_message(author, room, "typo", "c-e")
     with pytest.raises(Forbidden):
@@ -111,7 +111,7 @@ def test_edit_and_delete_own_message_within_15_minutes():
 
 def test_mentions_notify():
     group, people = gen_group(complete=False)
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     target = people["commune"][0]
     by_handle = people["district"][0]
     services.post_message(people["mentor"], room,
@@ -123,17 +123,17 @@ def test_mentions_notify():
 
 def test_read_marks_and_unread_counts():
     group, people = gen_group(complete=False)
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     a, b = people["commune"][0], people["district"][0]
     m1, _ = services.post_message(a, room, "one", "c-r1")
     m2, _ = services.post_message(a, room, "two", "c-r2")
-    summary = {s.id: s for s in services.rooms_for(b)}[room.id]
+    summary = {s.id: s for s in rooms.rooms_for(b)}[room.id]
     assert summary.unread == 2 and summary.last_message.id == m2.id
-    assert services.mark_read(b, room, m1.id) == m1.id
-    assert services.mark_read(b, room, m1.id) is None  # never backwards, no repeat
-    assert {s.id: s for s in services.rooms_for(b)}[room.id].unread == 1
-    assert services.read_marks(room)[b.id] == m1.id
-    assert {s.id: s for s in services.rooms_for(a)}[room.id].unread == 0  # own messages are read
+    assert reads.mark_read(b, room, m1.id) == m1.id
+    assert reads.mark_read(b, room, m1.id) is None  # never backwards, no repeat
+    assert {s.id: s for s in rooms.rooms_for(b)}[room.id].unread == 1
+    assert reads.read_marks(room)[b.id] == m1.id
+    assert {s.id: s for s in rooms.rooms_for(a)}[room.id].unread == 0  # own messages are read
 
 
 def test_room_list_queries_do_not_grow(count_queries):
@@ -143,39 +143,39 @@ def test_room_list_queries_do_not_grow(count_queries):
         g, p = gen_group(complete=False, mentor=people["mentor"])
         from mentoring.org import services as org
         org.add_member(g, user, tier_code="commune")
-        services.post_message(p["mentor"], services.room_for_group(g), f"hi {n}", f"c-q{n}")
-    services.rooms_for(user)
+        services.post_message(p["mentor"], rooms.room_for_group(g), f"hi {n}", f"c-q{n}")
+    rooms.rooms_for(user)
     with count_queries() as few:
-        services.rooms_for(user)
+        rooms.rooms_for(user)
     g, _p = gen_group(complete=False, mentor=people["mentor"])
     from mentoring.org import services as org
     org.add_member(g, user, tier_code="commune")
-    services.rooms_for(user)
+    rooms.rooms_for(user)
     with count_queries() as more:
-        services.rooms_for(user)
+        rooms.rooms_for(user)
     assert more.n == few.n
 
 
 def test_urgent_needs_mentor_and_reminds_until_acknowledged():
     group, people = gen_group(complete=False)
-    room = services.room_for_group(group)
+    room = rooms.room_for_group(group)
     with pytest.raises(Forbidden):
         services.post_message(people["commune"][0], room, "urgent?", "c-u0", urgent=True)
     message, _ = services.post_message(people["mentor"], room, "Báo cáo ngay", "c-u1", urgent=True)
     recipients = {people[t][0].id for t in ("provincial", "district", "commune")}
-    status = services.acknowledgement_status(people["mentor"], message.id)
+    status = acknowledgements.acknowledgement_status(people["mentor"], message.id)
     assert {p["id"] for p in status["pending"]} == recipients and status["acknowledged"] == []
 
     def reminders():
         return _count(Notification, Notification.kind == "chat.urgent_reminder")
-    assert services.send_due_reminders() == 0  # nothing due yet
+    assert acknowledgements.send_due_reminders() == 0  # nothing due yet
     clock.freeze(clock.now() + timedelta(minutes=5, seconds=1))
-    services.acknowledge(people["commune"][0], message.id)
-    assert services.send_due_reminders() == 2 and reminders() == 2
-    assert services.send_due_reminders() == 0  # run twice, act once
+    acknowledgements.acknowledge(people["commune"][0], message.id)
+    assert acknowledgements.send_due_reminders() == 2 and reminders() == 2
+    assert acknowledgements.send_due_reminders() == 0  # run twice, act once
     clock.advance(timedelta(minutes=5, seconds=1))
-    assert services.send_due_reminders() == 2 and reminders() == 4
-    status = services.acknowledgement_status(people["mentor"], message.id)
+    assert acknowledgements.send_due_reminders() == 2 and reminders() == 4
+    status = acknowledgements.acknowledgement_status(people["mentor"], message.id)
     assert [p["id"] for p in status["acknowledged"]] == [people["commune"][0].id]
     with pytest.raises(NotFound):
-        services.acknowledge(people["mentor"], message.id)  # nobody asked the sender
+        acknowledgements.acknowledge(people["mentor"], message.id)  # nobody asked the sender

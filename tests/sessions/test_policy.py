@@ -8,7 +8,7 @@ import pytest
 
 from mentoring import clock
 from mentoring.auth import policy
-from mentoring.chat import services as chat
+from mentoring.chat import rooms as chat_rooms
 from mentoring.extensions import db
 from mentoring.sessions import agenda, queries
 from tests.factories import gen_group, gen_pdf, gen_user, login, token_headers
@@ -49,7 +49,7 @@ def setting(client):
     _other, outsiders = gen_group(complete=False)
     session = gen_session(group, people["mentor"])
     material = agenda.upload_material(session, people["mentor"], io.BytesIO(gen_pdf("Phac do dieu tri")), "Slide")
-    room = chat.room_for_session(session)
+    room = chat_rooms.room_for_session(session)
     db.session.commit()
     return session, people, outsiders, material, room
 

@@ -6,7 +6,9 @@ import pytest
 
 from mentoring import clock
 from mentoring.auth import policy
-from mentoring.chat import services as chat
+from mentoring.chat import reads as chat_reads
+from mentoring.chat import rooms as chat_rooms
+from mentoring.chat import services as chat_services
 from mentoring.errors import Conflict
 from mentoring.extensions import socketio
 from tests.factories import gen_group, token_headers
@@ -18,10 +20,10 @@ def test_room_members_title_and_access():
     group, people = gen_group(complete=False)
     _other, outsiders = gen_group(complete=False)
     session = gen_session(group, people["mentor"], tiers=["commune"])
-    room = chat.room_for_session(session)
-    assert chat.room_for_session(session).id == room.id  # one room per session
-    assert chat.room_title(room) == session.title
-    assert chat.member_ids(room) == {people["mentor"].id, people["commune"][0].id}
+    room = chat_rooms.room_for_session(session)
+    assert chat_rooms.room_for_session(session).id == room.id  # one room per session
+    assert chat_rooms.room_title(room) == session.title
+    assert chat_rooms.member_ids(room) == {people["mentor"].id, people["commune"][0].id}
     assert policy.allowed(people["commune"][0], "chat.room.view", room)
     assert not policy.allowed(people["district"][0], "chat.room.view", room)  # not in the narrowed audience
     assert not policy.allowed(outsiders["commune"][0], "chat.room.view", room)
@@ -31,29 +33,29 @@ def test_posting_follows_the_window_reading_stays():
     freeze()
     group, people = gen_group(complete=False)
     session = gen_session(group, people["mentor"])
-    room = chat.room_for_session(session)
+    room = chat_rooms.room_for_session(session)
     worker = people["commune"][0]
     clock.freeze(session.starts_at - timedelta(minutes=16))
     with pytest.raises(Conflict) as err:
-        chat.post_message(worker, room, "Sớm quá", "c-early")
+        chat_services.post_message(worker, room, "Sớm quá", "c-early")
     assert err.value.message.startswith("Phòng trao đổi của buổi sinh hoạt mở từ 15 phút trước")
     clock.freeze(session.starts_at - timedelta(minutes=15))
-    chat.post_message(worker, room, "Em chào bác sĩ", "c-1")
+    chat_services.post_message(worker, room, "Em chào bác sĩ", "c-1")
     clock.freeze(session.ends_at + timedelta(hours=1))
-    chat.post_message(worker, room, "Cảm ơn bác sĩ", "c-2")
+    chat_services.post_message(worker, room, "Cảm ơn bác sĩ", "c-2")
     clock.freeze(session.ends_at + timedelta(hours=1, seconds=1))
     with pytest.raises(Conflict):
-        chat.post_message(worker, room, "Muộn rồi", "c-3")
-    again, created = chat.post_message(worker, room, "Cảm ơn bác sĩ", "c-2")  # a resend is still answered
+        chat_services.post_message(worker, room, "Muộn rồi", "c-3")
+    again, created = chat_services.post_message(worker, room, "Cảm ơn bác sĩ", "c-2")  # a resend is still answered
     assert not created
-    assert [m.body for m in chat.history(room)[0]] == ["Em chào bác sĩ", "Cảm ơn bác sĩ"]
+    assert [m.body for m in chat_reads.history(room)[0]] == ["Em chào bác sĩ", "Cảm ơn bác sĩ"]
 
 
 def test_socket_message_outside_the_window_gets_an_error_ack(app):
     freeze()
     group, people = gen_group(complete=False)
     session = gen_session(group, people["mentor"])
-    room = chat.room_for_session(session)
+    room = chat_rooms.room_for_session(session)
     raw = token_headers(people["commune"][0])["Authorization"].split()[1]
     socket = socketio.test_client(app, flask_test_client=app.test_client(), auth={"token": raw})
     try:

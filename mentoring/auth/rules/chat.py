@@ -5,7 +5,7 @@ from mentoring.extensions import db
 
 
 def _case_of(room):
-    from mentoring.chat.services import case_model
+    from mentoring.chat.rooms import case_model
     Case = case_model()
     return db.session.get(Case, room.case_id) if Case is not None and room.case_id else None
 
@@ -25,7 +25,7 @@ def _view_chat_room(user, room) -> bool:
     if room.kind == "direct":
         return user.id in (room.user_low_id, room.user_high_id)
     if room.kind == "session":
-        from mentoring.chat.services import session_of
+        from mentoring.chat.rooms import session_of
         session = session_of(room)
         return session is not None and allowed(user, "session.view", session)
     return False

@@ -32,7 +32,8 @@ def build(app) -> SimpleNamespace:
     from mentoring.auth.services import issue_token
     from mentoring.cases import attachments, services as cases
     from mentoring.cases.models import Case
-    from mentoring.chat import services as chat
+    from mentoring.chat import rooms as chat_rooms
+    from mentoring.chat import services as chat_services
     from mentoring.competency.models import Certificate, OutsideCourse, Programme
     from mentoring.demo import GROUP_A, GROUP_B, seed
     from mentoring.org.models import MentoringGroup
@@ -55,14 +56,14 @@ def build(app) -> SimpleNamespace:
     closed_a = db.session.execute(select(Case).where(Case.group_id == group_a.id, Case.status == "closed")
                                   .order_by(Case.id).limit(1)).scalar_one()
 
-    room_a = chat.room_for_group(group_a)
-    room_b = chat.room_for_group(group_b)
-    case_room_a = chat.room_for_case(case_a)
-    direct_a = chat.room_for_direct(user["doctor"], user["commune"])
-    message_a, _ = chat.post_message(user["doctor"], room_a, "Chào cả nhóm, chiều nay giao ban lúc 14 giờ.")
-    image_message, _ = chat.post_message(user["doctor"], room_a, "Ảnh phác đồ", image=png()[0])
-    message_b, _ = chat.post_message(user["other"], room_b, "Xin chào nhóm B.")
-    urgent_a, _ = chat.post_message(user["doctor"], room_a, "Mọi người xác nhận đã đọc phác đồ mới.", urgent=True)
+    room_a = chat_rooms.room_for_group(group_a)
+    room_b = chat_rooms.room_for_group(group_b)
+    case_room_a = chat_rooms.room_for_case(case_a)
+    direct_a = chat_rooms.room_for_direct(user["doctor"], user["commune"])
+    message_a, _ = chat_services.post_message(user["doctor"], room_a, "Chào cả nhóm, chiều nay giao ban lúc 14 giờ.")
+    image_message, _ = chat_services.post_message(user["doctor"], room_a, "Ảnh phác đồ", image=png()[0])
+    message_b, _ = chat_services.post_message(user["other"], room_b, "Xin chào nhóm B.")
+    urgent_a, _ = chat_services.post_message(user["doctor"], room_a, "Mọi người xác nhận đã đọc phác đồ mới.", urgent=True)
 
     def session_of(group, status="scheduled"):
         return db.session.execute(select(TeachingSession).where(
