@@ -165,6 +165,7 @@ def _init_extensions(app: Flask) -> None:
                       manage_session=False,
                       # A socket packet is a chat event, never a file: the HTTP body limit.
                       max_http_buffer_size=app.config.get("MENTORING_MAX_BODY", 512 * 1024))
+    app.wsgi_app = realtime.without_websocket_compression(app.wsgi_app)
 
     from mentoring.api.core import make_api
     app.extensions["mentoring_api"] = make_api(app)

@@ -189,6 +189,24 @@ def _sweep(app) -> None:
             log.exception("socket sweep failed")
 
 
+def without_websocket_compression(wsgi_app):
+    """WSGI middleware: no permessage-deflate on our websockets.
+
+    simple-websocket accepts the extension whenever the client offers it (every
+    browser does), and each socket then keeps a zlib compressor with a 32 KiB
+    window and 256 KiB of state, plus a decompressor: measured with memray, 128
+    of a Socket.IO process's 205 MiB at 500 sockets, its resident size creeping
+    up as each window fills (bench/socket_memory.py, bench/RESULTS.md). A chat
+    event is a few hundred bytes, and every delivery was compressed once per
+    receiving socket. socket.io's own server ships with the extension off for
+    the same reason. Dropping the offer before the handshake is read leaves
+    the websocket plain; pages stay compressed by nginx."""
+    def app(environ, start_response):
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+    return app
+
+
 def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 

@@ -88,6 +88,35 @@ def test_socketio_on_a_gevent_process_delivers_a_message(seeded, tmp_path):
     assert [m["id"] for m in stored].count(ack["id"]) == 1
     assert "gevent" in server.log_path.read_text()
 
+def _websocket_handshake(port: int, extensions: str) -> bytes:
+    import base64
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        key = base64.b64encode(os.urandom(16)).decode()
+        conn.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                      f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                      f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: {extensions}\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 8192:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+    return head.split(b"\r\n\r\n", 1)[0]
+
+def test_socket_processes_do_not_compress_websockets(seeded, tmp_path):
+    # A browser offers permessage-deflate on every websocket; accepted, it cost
+    # each socket a zlib compressor of 256 KiB (bench/RESULTS.md, memray).
+    base, url = seeded
+    server = LiveServer(server_env(url, base / "instance"), tmp_path / "ws.log", command=[])
+    server.command = GUNICORN + ["-k", "gevent", "-w", "1", "--worker-connections", "100",
+                                 "-b", f"127.0.0.1:{server.port}", "wsgi:app"]
+    with server:
+        head = _websocket_handshake(server.port, "permessage-deflate; client_max_window_bits")
+    status = head.split(b"\r\n", 1)[0]
+    assert b" 101 " in status, head
+    assert b"sec-websocket-extensions" not in head.lower(), head
+
 @pytest.mark.skipif(not any(Path(d, "nginx").exists() for d in ("/usr/sbin", "/usr/bin", "/usr/local/sbin")),
                     reason="nginx not installed")
 def test_the_nginx_template_renders_to_a_valid_configuration(tmp_path):
