@@ -44,6 +44,14 @@ GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn_conf.py
 def seeded(tmp_path_factory):
     return seeded_sqlite(tmp_path_factory, "stack")
 
+def _socket_process(seeded, log) -> LiveServer:
+    """A Socket.IO process as the Procfile runs it: gunicorn -k gevent, one worker."""
+    base, url = seeded
+    server = LiveServer(server_env(url, base / "instance"), log, command=[])
+    server.command = GUNICORN + ["-k", "gevent", "-w", "1", "--worker-connections", "100",
+                                 "-b", f"127.0.0.1:{server.port}", "wsgi:app"]
+    return server
+
 @pytest.mark.parametrize("worker", [
     ["-k", "gevent", "--worker-connections", "50"],  # the Procfile's HTTP processes
     ["-k", "gthread", "--threads", "4"],            # bench/segfault.py's harness
@@ -65,10 +73,7 @@ def test_http_workers_warm_up_and_survive_a_concurrent_inbox(seeded, tmp_path, w
 
 def test_socketio_on_a_gevent_process_delivers_a_message(seeded, tmp_path):
     import socketio
-    base, url = seeded
-    server = LiveServer(server_env(url, base / "instance"), tmp_path / "gevent.log", command=[])
-    server.command = GUNICORN + ["-k", "gevent", "-w", "1", "--worker-connections", "100",
-                                 "-b", f"127.0.0.1:{server.port}", "wsgi:app"]
+    server = _socket_process(seeded, tmp_path / "gevent.log")
     with server:
         tok = token(server.url, GROUP_A[3])
         room = group_room(server.url, tok)
@@ -107,10 +112,7 @@ def _websocket_handshake(port: int, extensions: str) -> bytes:
 def test_socket_processes_do_not_compress_websockets(seeded, tmp_path):
     # A browser offers permessage-deflate on every websocket; accepted, it cost
     # each socket a zlib compressor of 256 KiB (bench/RESULTS.md, memray).
-    base, url = seeded
-    server = LiveServer(server_env(url, base / "instance"), tmp_path / "ws.log", command=[])
-    server.command = GUNICORN + ["-k", "gevent", "-w", "1", "--worker-connections", "100",
-                                 "-b", f"127.0.0.1:{server.port}", "wsgi:app"]
+    server = _socket_process(seeded, tmp_path / "ws.log")
     with server:
         head = _websocket_handshake(server.port, "permessage-deflate; client_max_window_bits")
     status = head.split(b"\r\n", 1)[0]
@@ -150,10 +152,7 @@ def test_kill_web_scenario_a_killed_socket_worker_loses_and_doubles_nothing(seed
     # clients reconnect, re-join and catch up; every message is stored once.
     import signal as signals
     from faults import Member, socket_worker_pids
-    base, url = seeded
-    server = LiveServer(server_env(url, base / "instance"), tmp_path / "kill.log", command=[])
-    server.command = GUNICORN + ["-k", "gevent", "-w", "1", "--worker-connections", "100",
-                                 "-b", f"127.0.0.1:{server.port}", "wsgi:app"]
+    server = _socket_process(seeded, tmp_path / "kill.log")
     stop = threading.Event()
     with server:
         a_tok, b_tok = token(server.url, GROUP_A[3]), token(server.url, GROUP_A[0])
@@ -217,10 +216,7 @@ def test_the_node_socket_driver_counts_every_message_of_two_rooms(seeded_postgre
     # bench/sockets.js drives the 3,000-socket runs of bench/load.sh (SOCKETS=N);
     # here 20 of its sockets, 10 in each demo group's room, on one gevent process.
     node = _node_driver_or_skip()
-    base, url = seeded_postgres
-    server = LiveServer(server_env(url, base / "instance"), tmp_path / "driver.log", command=[])
-    server.command = GUNICORN + ["-k", "gevent", "-w", "1", "--worker-connections", "100",
-                                 "-b", f"127.0.0.1:{server.port}", "wsgi:app"]
+    server = _socket_process(seeded_postgres, tmp_path / "driver.log")
     with server:
         groups = []
         for gid, emails in ((1, GROUP_A[:10]), (2, GROUP_B)):
