@@ -3,11 +3,14 @@ every $MENTORING_MEMORY_EVERY seconds (30) inside the worker, a look at where
 memory goes, written to $MENTORING_MEMORY_DIR:
 
 - census-<seconds since start>.json (always): live objects by type
-  (gc.get_objects), sys.getallocatedblocks() and the process's RSS. Cheap
-  enough to leave the process at its normal speed.
+  (gc.get_objects), sys.getallocatedblocks(), glibc's malloc counts
+  (mallinfo2), pymalloc's arenas and the process's RSS. Cheap enough to
+  leave the process at its normal speed.
 - snapshot-<seconds>.trace (MENTORING_MEMORY_TRACE=1): a tracemalloc
   snapshot. It slows the process several times over: only at a low message
-  rate, or the backlog it causes is all it shows."""
+  rate, or the backlog it causes is all it shows.
+- memray.bin (MENTORING_MEMORY_MEMRAY=1, `pip install memray`): every
+  allocation with its native stack, read after the worker exits."""
 import collections
 import ctypes
 import gc
@@ -20,10 +23,9 @@ import tracemalloc
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from gunicorn_conf import post_fork as _post_fork  # noqa: E402
 from gunicorn_conf import post_worker_init as _post_worker_init  # noqa: E402
+from bench.socket_memory import rss_mib  # noqa: E402
 
 TRACE = os.environ.get("MENTORING_MEMORY_TRACE") == "1"
-
-
 MEMRAY = os.environ.get("MENTORING_MEMORY_MEMRAY") == "1"
 _memray = None
 
@@ -45,11 +47,6 @@ def post_fork(server, worker):
 def worker_exit(server, worker):
     if _memray is not None:
         _memray.__exit__(None, None, None)
-
-
-def _rss_mib() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 class _MallInfo2(ctypes.Structure):
@@ -97,26 +94,6 @@ def _name(cls) -> str:
     return f"{module if isinstance(module, str) else '?'}.{cls.__qualname__}"
 
 
-def _tracebacks(objects) -> dict:
-    """Where the live traceback objects point (innermost frame of each chain
-    start): exceptions kept alive keep every frame they passed through."""
-    import types
-    tbs = [o for o in objects if isinstance(o, types.TracebackType)]
-    inner = {id(tb.tb_next) for tb in tbs if tb.tb_next is not None}
-    where = collections.Counter()
-    for tb in tbs:
-        if id(tb) in inner:
-            continue
-        last = tb
-        while last.tb_next is not None:
-            last = last.tb_next
-        first = tb.tb_frame.f_code
-        code = last.tb_frame.f_code
-        where[f"{first.co_filename.rsplit('/', 2)[-1]}:{first.co_name} .. "
-              f"{code.co_filename.rsplit('/', 2)[-1]}:{last.tb_lineno} {code.co_name}"] += 1
-    return dict(where.most_common(10))
-
-
 def post_worker_init(worker):
     _post_worker_init(worker)
     import gevent
@@ -130,11 +107,10 @@ def post_worker_init(worker):
             objects = gc.get_objects()
             by_type = collections.Counter(_name(type(o)) for o in objects)
             census = {"seconds": at, "objects": len(objects), "allocated_blocks": sys.getallocatedblocks(),
-                      "rss_mib": round(_rss_mib(), 1), "gc_counts": gc.get_count(),
+                      "rss_mib": round(rss_mib(os.getpid()), 1), "gc_counts": gc.get_count(),
                       "greenlets": by_type.get("gevent._gevent_cgreenlet.Greenlet", 0),
                       "malloc": _malloc(), "pymalloc_arenas": _pymalloc_arenas(),
                       "by_type": dict(by_type.most_common(60))}
-            census["tracebacks"] = _tracebacks(objects)
             del objects
             with open(os.path.join(folder, f"census-{at:05d}.json"), "w") as f:
                 json.dump(census, f)
