@@ -10,6 +10,7 @@ from mentoring.auth import services as auth_services
 from mentoring.auth.models import User
 from mentoring.extensions import db
 from mentoring.org import services as org
+from mentoring.org.composition import composition
 from mentoring.org.models import Commune, Facility, GroupMembership, MentoringGroup, Province
 
 PASSWORD = "demo-password"
@@ -78,7 +79,7 @@ def seed() -> list[str]:
     db.session.flush()
     lines = []
     for group in (group_a, group_b):
-        comp = org.composition(org.get_group(group.id))
+        comp = composition(org.get_group(group.id))
         lines.append(f"{group.name}: mentor {comp.mentor.email}, {comp.counts}, "
                      f"{'complete' if comp.complete else 'INCOMPLETE'}")
     # Each domain with demo content (cases, chat, ...) adds it in its own demo.py:

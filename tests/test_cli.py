@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from mentoring.auth.models import User
 from mentoring.extensions import db
 from mentoring.org import services as org
+from mentoring.org.composition import composition
 from mentoring.org.models import MentoringGroup
 
 DEMO_EMAILS = ["doctor@demo.test", "provincial@demo.test", "district@demo.test", "commune@demo.test",
@@ -24,8 +25,8 @@ def test_seed_demo_is_idempotent_and_builds_two_complete_groups(app):
                      "doctor2@demo.test": "mentor", "commune2@demo.test": "worker",
                      "coordinator@demo.test": "coordinator", "admin@demo.test": "admin"}
     groups = org.groups_with_members(select(MentoringGroup).where(MentoringGroup.name.like("Nhóm 1-4-4-2%")))
-    assert len(groups) == 2 and all(org.composition(g).complete for g in groups)
-    by_mentor = {org.composition(g).mentor.email: {m.user.email for m in g.memberships} for g in groups}
+    assert len(groups) == 2 and all(composition(g).complete for g in groups)
+    by_mentor = {composition(g).mentor.email: {m.user.email for m in g.memberships} for g in groups}
     assert {"provincial@demo.test", "district@demo.test", "commune@demo.test"} <= by_mentor["doctor@demo.test"]
     assert "commune2@demo.test" in by_mentor["doctor2@demo.test"]
     assert "commune@demo.test" not in by_mentor["doctor2@demo.test"]

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from mentoring.api.core import ErrorSchema, page_body, page_schema
 from mentoring.auth import policy
 from mentoring.org import services
+from mentoring.org.composition import composition
 from mentoring.org.models import MentoringGroup
 from mentoring.org.schemas import GroupDetailSchema, GroupListArgs, GroupSchema
 
@@ -16,7 +17,7 @@ GroupPageSchema = page_schema(GroupSchema, "GroupPage")
 
 def _with_composition(groups):
     for group in groups:
-        group._composition = services.composition(group)
+        group._composition = composition(group)
     return groups
 
 

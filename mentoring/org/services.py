@@ -1,9 +1,7 @@
 """The cascade's rules: administrative units, facilities, groups, members."""
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -176,62 +174,7 @@ class Page:
 
 
 # --- groups -----------------------------------------------------------------
-
-@dataclass
-class Composition:
-    """A group measured against 1-4-4-2 (minimums from configuration)."""
-    mentor: User | None
-    counts: dict = field(default_factory=dict)
-    minimum: dict = field(default_factory=dict)
-
-    @property
-    def missing(self) -> dict:
-        return {t: self.minimum[t] - self.counts.get(t, 0)
-                for t in self.minimum if self.counts.get(t, 0) < self.minimum[t]}
-
-    @property
-    def complete(self) -> bool:
-        return self.mentor is not None and not self.missing
-
-
-def group_minimum() -> dict:
-    configured = current_app.config["MENTORING_GROUP_MINIMUM"]
-    return {t: int(configured.get(t, 0)) for t in member_tiers()}
-
-
-def composition(group: MentoringGroup) -> Composition:
-    current = [m for m in group.memberships if m.left_on is None]
-    mentor = next((m.user for m in current if m.role == "mentor"), None)
-    counts = Counter(m.tier_code for m in current if m.role == "member")
-    return Composition(mentor=mentor, counts=dict(counts), minimum=group_minimum())
-
-
-def compositions(group_ids=None, load_mentors: bool = True) -> dict[int, Composition]:
-    """Composition of many groups in two aggregate queries, without loading
-    every membership (the national overview has ~1,700 groups). With
-    load_mentors=False a composition's `mentor` is the mentor's user id, not
-    the account: enough to tell complete from incomplete (the coordinator's
-    home), without building 1,700 User objects (issue 12's profile: 80 % of
-    that page)."""
-    current = GroupMembership.left_on.is_(None)
-    counts_stmt = (select(GroupMembership.group_id, GroupMembership.tier_code, func.count())
-                   .where(current, GroupMembership.role == "member")
-                   .group_by(GroupMembership.group_id, GroupMembership.tier_code))
-    mentor = User if load_mentors else GroupMembership.user_id
-    mentors_stmt = select(GroupMembership.group_id, mentor).where(current, GroupMembership.role == "mentor")
-    if load_mentors:
-        mentors_stmt = mentors_stmt.join(User, User.id == GroupMembership.user_id)
-    if group_ids is not None:
-        counts_stmt = counts_stmt.where(GroupMembership.group_id.in_(group_ids))
-        mentors_stmt = mentors_stmt.where(GroupMembership.group_id.in_(group_ids))
-    minimum = group_minimum()
-    result: dict[int, Composition] = {}
-    for group_id, user in db.session.execute(mentors_stmt).unique().all():
-        result[group_id] = Composition(mentor=user, counts={}, minimum=minimum)
-    for group_id, tier_code, n in db.session.execute(counts_stmt).all():
-        result.setdefault(group_id, Composition(mentor=None, counts={}, minimum=minimum)).counts[tier_code] = n
-    return result
-
+# (A group measured against 1-4-4-2, one or many: mentoring/org/composition.py.)
 
 def groups_with_mentor_names(stmt, limit: int = 50) -> list[tuple]:
     """[(group row with id and name, the mentor's name or None)] for a select()

@@ -11,7 +11,7 @@ from mentoring.bounds import id_arg
 from mentoring.errors import ServiceError
 from mentoring.extensions import db
 from mentoring.forms import FormResult, parse_form
-from mentoring.org import services
+from mentoring.org import composition, services
 from mentoring.org.models import KIND_TIER, GroupMembership, MentoringGroup, Province
 from mentoring.org.schemas import FacilityFormSchema, GroupFormSchema, MemberFormSchema
 
@@ -23,25 +23,29 @@ bp = Blueprint("org", __name__)
 def groups():
     stmt = policy.scope_groups(current_user, select(MentoringGroup))
     page = services.groups_page(stmt, request.args.get("page", 1, type=int), 25)
-    comps = services.compositions([g.id for g in page.items])
-    empty = services.Composition(mentor=None, counts={}, minimum=services.group_minimum())
+    comps = composition.compositions([g.id for g in page.items])
     return render_template("org/groups.html", page=page,
-                           groups=[(g, comps.get(g.id, empty)) for g in page.items])
+                           groups=[(g, comps.get(g.id) or composition.empty()) for g in page.items])
+
+
+# The overview lists this many incomplete groups (by name) and counts them all.
+OVERVIEW_INCOMPLETE_SHOWN = 100
 
 
 @bp.route("/groups/overview")
 @login_required
 def overview():
     policy.require(current_user, "group.overview")
-    comps = services.compositions()
-    empty = services.Composition(mentor=None, counts={}, minimum=services.group_minimum())
-    names = db.session.execute(select(MentoringGroup.id, MentoringGroup.name)
-                               .order_by(MentoringGroup.name, MentoringGroup.id)).all()
-    incomplete = [(row, comps.get(row.id, empty)) for row in names if not comps.get(row.id, empty).complete]
-    page = services.paginate_list(names, request.args.get("page", 1, type=int), 100)
-    page.items = [(row, comps.get(row.id, empty)) for row in page.items]
+    # 10,000 groups at national size: the database pages the table and finds
+    # the incomplete groups; only a page of each reaches Python.
+    page = services.paginate(select(MentoringGroup).order_by(MentoringGroup.name, MentoringGroup.id),
+                             request.args.get("page", 1, type=int), 100)
+    comps = composition.compositions([g.id for g in page.items], load_mentors=False)
+    page.items = [(g, comps.get(g.id) or composition.empty()) for g in page.items]
+    incomplete, incomplete_total = composition.incomplete_groups(limit=OVERVIEW_INCOMPLETE_SHOWN)
     return render_template("org/overview.html", page=page, incomplete=incomplete,
-                           total=len(names), minimum=services.group_minimum())
+                           incomplete_total=incomplete_total, total=page.total,
+                           minimum=composition.group_minimum())
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -129,7 +133,7 @@ def group(group_id: int):
             select(User).where(User.role == "worker", User.active.is_(True),
                                User.tier_code.in_(services.member_tiers()))
             .order_by(User.tier_code, User.full_name)).unique().scalars() if u.id not in in_group]
-    return render_template("org/group.html", group=group, comp=services.composition(group),
+    return render_template("org/group.html", group=group, comp=composition.composition(group),
                            form=form, candidates=candidates,
                            tree=_tree(group)), (422 if form.errors else 200)
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from mentoring.errors import Conflict, ValidationFailed
 from mentoring.extensions import db
 from mentoring.org import services
+from mentoring.org.composition import composition
 from mentoring.org.models import Commune, Facility, GroupMembership, Province
 from tests.factories import gen_group, gen_user
 
@@ -55,13 +56,13 @@ class TestFacilities:
 class TestGroups:
     def test_complete_group(self):
         group, people = gen_group()
-        comp = services.composition(group)
+        comp = composition(group)
         assert comp.complete and comp.mentor == people["mentor"]
         assert comp.counts == {"provincial": 4, "district": 4, "commune": 2}
 
     def test_incomplete_group_says_what_is_missing(self):
         group, _ = gen_group(complete=False)
-        comp = services.composition(group)
+        comp = composition(group)
         assert not comp.complete
         assert comp.missing == {"provincial": 3, "district": 3, "commune": 1}
 
@@ -69,7 +70,7 @@ class TestGroups:
         group, _ = gen_group()
         app.config["MENTORING_GROUP_MINIMUM"] = {"provincial": 4, "district": 4, "commune": 3}
         try:
-            assert services.composition(group).missing == {"commune": 1}
+            assert composition(group).missing == {"commune": 1}
         finally:
             app.config["MENTORING_GROUP_MINIMUM"] = {"provincial": 4, "district": 4, "commune": 2}
 
@@ -94,14 +95,14 @@ class TestGroups:
         with pytest.raises(Conflict):
             services.add_member(group_a, worker, tier_code="commune")
         services.add_member(group_b, worker, tier_code="commune")
-        assert services.composition(group_b).counts["commune"] == 2
+        assert composition(group_b).counts["commune"] == 2
 
     def test_leaving_keeps_history_and_rejoining_works(self):
         group, people = gen_group()
         worker = people["commune"][0]
         membership = next(m for m in group.memberships if m.user_id == worker.id)
         services.remove_member(membership, left_on=date.today())
-        assert not services.composition(group).complete
+        assert not composition(group).complete
         services.add_member(group, worker, tier_code="commune")
         rows = db.session.execute(select(GroupMembership).where(
             GroupMembership.group_id == group.id, GroupMembership.user_id == worker.id)).scalars().all()

@@ -1,9 +1,10 @@
 import re
+from datetime import date
 
 from sqlalchemy import select
 
 from mentoring.extensions import db
-from mentoring.org.models import Facility, GroupMembership
+from mentoring.org.models import Facility, GroupMembership, MentoringGroup
 from tests.factories import gen_group, gen_user, login
 
 
@@ -137,6 +138,44 @@ def test_overview_pages_the_table_but_lists_every_incomplete_group(client, app):
     page = client.get("/groups/overview").get_data(as_text=True)
     incomplete = page.split('data-testid="incomplete-groups"')[1].split("</ul>")[0]
     assert all(f"Thiếu {i}" in incomplete for i in range(3))
+
+
+def _many_groups(prefix: str, n: int, complete: bool, people: dict) -> None:
+    """n groups of the same 11 people (a person may be in several groups), by
+    bulk insert: 100 groups through gen_group would make 1,100 accounts."""
+    groups = [MentoringGroup(name=f"{prefix} {i:03d}") for i in range(n)]
+    db.session.add_all(groups)
+    db.session.flush()
+    sizes = {"provincial": 4, "district": 4, "commune": 2 if complete else 1}
+    for group in groups:
+        db.session.add(GroupMembership(group_id=group.id, user_id=people["mentor"].id, tier_code="central",
+                                       role="mentor", joined_on=date(2026, 1, 1)))
+        for tier, count in sizes.items():
+            for user in people[tier][:count]:
+                db.session.add(GroupMembership(group_id=group.id, user_id=user.id, tier_code=tier,
+                                               role="member", joined_on=date(2026, 1, 1)))
+    db.session.commit()
+
+
+def test_overview_queries_and_lists_stay_bounded_as_groups_grow(client, count_queries):
+    _group, people = gen_group(name="Nhóm 0 đầu")
+    login(client, gen_user("coordinator"))
+    client.get("/groups/overview")  # warm the per-process caches (tiers)
+    with count_queries() as few:
+        assert client.get("/groups/overview").status_code == 200
+    _many_groups("Nhóm A thiếu", 150, False, people)
+    _many_groups("Nhóm B đủ", 60, True, people)
+    with count_queries() as many:
+        html = client.get("/groups/overview").get_data(as_text=True)
+    assert many.n == few.n <= 6, many.statements
+    assert html.count('data-testid="overview-row"') == 100
+    incomplete = html.split('data-testid="incomplete-groups"')[1].split("</ul>")[0]
+    assert incomplete.count("<li") == 100
+    assert "Nhóm A thiếu 099" in incomplete and "Nhóm A thiếu 100" not in incomplete
+    assert "Nhóm chưa đủ (150)" in html and 'data-testid="incomplete-shown"' in html
+    assert "Tất cả nhóm (211)" in html
+    last = client.get("/groups/overview?page=3").get_data(as_text=True)
+    assert last.count('data-testid="overview-row"') == 11 and "Nhóm B đủ 059" in last
 
 
 def test_coordinator_sets_who_supports_whom(client):
