@@ -11,8 +11,8 @@ payload), one client per member of --rooms group rooms, each sending in turn.
 No Redis: the publish is the transport's cost, which bench/socket_memory.py
 measures with the rest. CPU is this process's own (time.process_time), so a
 busy machine slows it little; statements are counted by SQLAlchemy events,
-BEGIN/SAVEPOINT/COMMIT included. --profile writes a pyinstrument HTML profile
-of the timed part.
+BEGIN/SAVEPOINT/COMMIT included. --profile FILE writes a pyinstrument profile
+of the timed part (HTML if FILE ends in .html, else text).
 
 Needs: bench/dataset.py --database bench_province (once)."""
 import argparse
@@ -98,7 +98,8 @@ def main() -> None:
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         if profiler:
             profiler.stop()
-            open(args.profile, "w").write(profiler.output_html())
+            open(args.profile, "w").write(profiler.output_html() if args.profile.endswith(".html")
+                                          else profiler.output_text(color=False))
         per = statements / args.messages
         print(json.dumps({"messages": args.messages, "clients": len(clients),
                           "cpu_ms_per_message": round(cpu * 1000 / args.messages, 2),
