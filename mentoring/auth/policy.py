@@ -9,9 +9,10 @@ name; an action nobody registered is refused (fail closed).
 The rules themselves live in mentoring/auth/rules/, one module per domain
 (accounts, org, cases, chat, ...), all loaded at the end of this module, so
 importing `policy` always brings every rule."""
+import functools
 from collections.abc import Callable
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from mentoring.errors import Forbidden, NotFound
 from mentoring.extensions import db
@@ -73,13 +74,17 @@ def current_group_ids(user) -> set[int]:
     return set(rows)
 
 
-def is_group_member(user, group_id: int) -> bool:
+@functools.cache
+def _member_statement():
+    # Built once: asked on every chat event and most pages.
     from mentoring.org.models import GroupMembership
-    return db.session.execute(
-        select(exists().where(GroupMembership.user_id == user.id,
-                              GroupMembership.group_id == group_id,
-                              GroupMembership.left_on.is_(None)))
-    ).scalar()
+    return select(exists().where(GroupMembership.user_id == bindparam("user_id"),
+                                 GroupMembership.group_id == bindparam("group_id"),
+                                 GroupMembership.left_on.is_(None)))
+
+
+def is_group_member(user, group_id: int) -> bool:
+    return db.session.execute(_member_statement(), {"user_id": user.id, "group_id": group_id}).scalar()
 
 
 def scope_groups(user, stmt):

@@ -1,6 +1,7 @@
 """Accounts: creating, editing, authenticating people, and their API tokens.
 
 Services flush, doors commit (docs/architecture.md)."""
+import functools
 import hashlib
 import re
 import secrets
@@ -11,7 +12,8 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
@@ -349,22 +351,36 @@ def revoke_token(raw: str) -> bool:
     return True
 
 
+@functools.cache
+def _socket_user_statements():
+    """Built once: this runs on every chat event, and building a statement
+    (and its cache key) costs as much as the ORM's work on the row. The
+    account loads alone: the tier and facility that pages join in load
+    lazily if a rule needs them (chat rules do not)."""
+    alone = (lazyload(User.tier), lazyload(User.facility))
+    by_token = (select(User, ApiToken.revoked_at, ApiToken.expires_at)
+                .join(ApiToken, ApiToken.user_id == User.id)
+                .where(User.id == bindparam("user_id"), ApiToken.token_hash == bindparam("token_hash"))
+                .options(*alone))
+    by_id = select(User).where(User.id == bindparam("user_id")).options(*alone)
+    return by_token, by_id
+
+
 def user_for_credential(user_id: int, kind: str, value) -> User | None:
     """The user behind an open socket if what it logged in with still holds:
     ("session", auth_version) for a login cookie, ("token", sha256) for a
-    bearer token. None once logged out, deactivated, revoked or expired."""
+    bearer token. None once logged out, deactivated, revoked or expired.
+    Asked on every chat event."""
+    by_token, by_id = _socket_user_statements()
     if kind == "token":
-        # Asked on every chat event: the account and its token in one query.
-        row = db.session.execute(
-            select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
-            .where(User.id == user_id, ApiToken.token_hash == value)).first()
+        row = db.session.execute(by_token, {"user_id": user_id, "token_hash": value}).first()
         if row is None:
             return None
-        user, token = row
-        if not user.active or token.revoked_at is not None or token.expires_at <= clock.now():
+        user, revoked_at, expires_at = row
+        if not user.active or revoked_at is not None or expires_at <= clock.now():
             return None
         return user
-    user = db.session.get(User, user_id)
+    user = db.session.execute(by_id, {"user_id": user_id}).scalar()
     if user is None or not user.active:
         return None
     if kind == "session":

@@ -2,8 +2,10 @@
 id) and read receipts (the per-person mark that only moves forward). Posting
 moves the author's own mark; acknowledgements and edits fetch the message
 here, so this module depends on neither."""
+import functools
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -49,15 +51,21 @@ def history(room: ChatRoom, after: int | None = None, before: int | None = None,
 
 # --- read receipts ----------------------------------------------------------
 
+@functools.cache
+def _advance_statement():
+    # Built once: it runs for every message posted.
+    return (update(ChatReadState)
+            .where(ChatReadState.room_id == bindparam("b_room"), ChatReadState.user_id == bindparam("b_user"),
+                   ChatReadState.last_read_id < bindparam("b_message"))
+            .values(last_read_id=bindparam("b_message"), updated_at=bindparam("b_now"))
+            .execution_options(synchronize_session=False))
+
+
 def _advance_read(user, room: ChatRoom, message_id: int) -> bool:
     # The common case (a mark that exists and moves forward) in one statement;
     # the mark never moves back, whoever else moves it at the same time.
-    moved = db.session.execute(
-        update(ChatReadState)
-        .where(ChatReadState.room_id == room.id, ChatReadState.user_id == user.id,
-               ChatReadState.last_read_id < message_id)
-        .values(last_read_id=message_id, updated_at=clock.now())
-        .execution_options(synchronize_session=False)).rowcount
+    moved = db.session.execute(_advance_statement(), {"b_room": room.id, "b_user": user.id,
+                                                      "b_message": message_id, "b_now": clock.now()}).rowcount
     if moved:
         state = db.session.identity_map.get(db.session.identity_key(ChatReadState, (room.id, user.id)))
         if state is not None:  # loaded earlier in this unit of work: keep it true

@@ -43,6 +43,31 @@ def test_post_is_idempotent_on_client_id():
     assert _count(ChatMessage, ChatMessage.room_id == room.id) == 1
 
 
+def test_a_client_id_belongs_to_one_room():
+    group, people = gen_group(complete=False)
+    author = people["commune"][0]
+    first, _ = services.post_message(author, rooms.room_for_group(group), "Xin chào", "c-1")
+    direct = rooms.room_for_direct(author, people["district"][0])
+    with pytest.raises(Conflict) as err:
+        services.post_message(author, direct, "Xin chào", "c-1")
+    assert err.value.message == "Mã tin nhắn này đã được dùng trong một cuộc trò chuyện khác."
+    assert _count(ChatMessage, ChatMessage.client_id == "c-1") == 1
+
+
+def test_a_resend_that_would_now_be_refused_gets_the_stored_message():
+    """Validation runs before the insert; what was stored once is answered, not refused."""
+    group, people = gen_group(complete=False)
+    room = rooms.room_for_group(group)
+    author = people["commune"][0]
+    first, _ = services.post_message(author, room, "Xin chào", "c-1")
+    # The same id with a body that no longer passes (a client bug, or a reworded resend).
+    again, created = services.post_message(author, room, "", "c-1")
+    assert not created and again.id == first.id and again.body == "Xin chào"
+    with pytest.raises(ValidationFailed):
+        services.post_message(author, room, "", "c-2")  # a new id is checked as ever
+    assert _count(ChatMessage, ChatMessage.room_id == room.id) == 1
+
+
 @pytest.mark.parametrize("body", ["", "   ", None, 12, "x" * 4001])
 def test_bad_bodies_store_nothing(body):
     group, people = gen_group(complete=False)
