@@ -58,6 +58,11 @@ def sockets(body: dict) -> None:
               f"{t['acked']} | {t['ack_timeouts']} | {t['deliveries']} / {t['deliveries_expected']} | "
               f"{t['lost']} | {t['doubled']} | {d['p50']} / {d['p95']} / {d['p99']} / {d['max']} | "
               f"{a['p50']} / {a['p95']} / {a['p99']} |")
+    steady = {kind: body[kind].get("delivery_after_ramp_ms") for kind in ("app", "node") if body.get(kind)}
+    if any(steady.values()):
+        print("\ndelivery of the messages sent after the ramp (every socket open), p50 / p95 / p99 / max ms: " +
+              "; ".join(f"{kind} {d['p50']} / {d['p95']} / {d['p99']} / {d['max']} (n {d['n']})"
+                        for kind, d in steady.items() if d))
     for kind in ("app", "node"):
         t = body.get(kind)
         if t and (t["connect_errors"] or t["disconnects"] or t["join_failures"] or t["ack_errors"]):

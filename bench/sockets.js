@@ -72,10 +72,12 @@ function newTarget(kind) {
     sent: 0, acked: 0, ackTimeouts: 0, ackErrors: {}, gaveUp: 0, doubled: 0, echoes: 0,
     messages: new Map(),  // client_id -> {t, expected, delivered, sender}
     deliveryMs: [], ackMs: [], connectMs: [], joinMs: [],
+    deliveryAfterRampMs: [],  // messages sent once every socket was open: the steady state
   };
 }
 const targets = { app: newTarget("app"), node: newTarget("node") };
 let sending = true;
+let rampDone = false;
 let seq = 0;
 
 function bump(map, key) { map[key] = (map[key] || 0) + 1; }
@@ -186,7 +188,7 @@ async function say(s) {
   // Who should get it: the sockets in the room now, the sender excepted
   // (it gets its own copy too, which is not a delivery to anyone else).
   const expected = target.rooms.get(s.room).size - 1;
-  const msg = { t: now(), expected, delivered: 0, sender: s };
+  const msg = { t: now(), afterRamp: rampDone, expected, delivered: 0, sender: s };
   target.messages.set(clientId, msg);
   target.sent += 1;
   const payload = { room: s.room, body: `Tin nhắn thử ${clientId}`, client_id: clientId };
@@ -226,6 +228,7 @@ function receive(s, msg) {
   }
   sent.delivered += 1;
   target.deliveryMs.push(now() - sent.t);
+  if (sent.afterRamp) target.deliveryAfterRampMs.push(now() - sent.t);
 }
 
 function pct(values) {
@@ -262,7 +265,7 @@ function summary(t, wanted) {
     join_failures: t.joinFailures, messages_sent: t.sent, acked: t.acked, ack_timeouts: t.ackTimeouts,
     ack_errors: t.ackErrors, gave_up: t.gaveUp, deliveries_expected: expected, deliveries: delivered,
     lost: expected - delivered, doubled: t.doubled, own_copies: t.echoes,
-    delivery_ms: pct(t.deliveryMs), ack_ms: pct(t.ackMs), connect_ms: pct(t.connectMs), join_ms: pct(t.joinMs),
+    delivery_ms: pct(t.deliveryMs), delivery_after_ramp_ms: pct(t.deliveryAfterRampMs), ack_ms: pct(t.ackMs), connect_ms: pct(t.connectMs), join_ms: pct(t.joinMs),
   };
 }
 
@@ -299,6 +302,7 @@ async function main() {
   targets.app.opened = a;
   targets.node.opened = n;
   const rampSeconds = elapsed();
+  rampDone = true;
   const left = opt.seconds - elapsed();
   if (left > 0) await sleep(left * 1000);
   sending = false;
