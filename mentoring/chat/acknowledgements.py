@@ -24,7 +24,8 @@ register_kind("chat.urgent_reminder",
               _l("Reminder: %(author)s is waiting for you to acknowledge an urgent message in %(room)s"))
 
 
-def _acks(message: ChatMessage) -> list[ChatAcknowledgement]:
+def acknowledgements_of(message: ChatMessage) -> list[ChatAcknowledgement]:
+    """Everyone asked to acknowledge this urgent message, in the order asked."""
     return list(db.session.execute(select(ChatAcknowledgement).where(
         ChatAcknowledgement.message_id == message.id).order_by(ChatAcknowledgement.id)
     ).unique().scalars())
@@ -52,7 +53,7 @@ def acknowledgement_status(user, message_id) -> dict:
     """Who has acknowledged an urgent message and who has not yet."""
     message = get_message(user, message_id)
     done, pending = [], []
-    for ack in _acks(message):
+    for ack in acknowledgements_of(message):
         entry = {"id": ack.user_id, "name": ack.user.full_name,
                  "at": ack.acknowledged_at.isoformat() if ack.acknowledged_at else None}
         (done if ack.acknowledged_at else pending).append(entry)

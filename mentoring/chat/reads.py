@@ -61,7 +61,9 @@ def _advance_statement():
             .execution_options(synchronize_session=False))
 
 
-def _advance_read(user, room: ChatRoom, message_id: int) -> bool:
+def advance_read(user, room: ChatRoom, message_id: int) -> bool:
+    """Move the user's read mark to message_id if that is forward; the caller
+    flushes and announces (posting moves the author's own mark silently)."""
     # The common case (a mark that exists and moves forward) in one statement;
     # the mark never moves back, whoever else moves it at the same time.
     moved = db.session.execute(_advance_statement(), {"b_room": room.id, "b_user": user.id,
@@ -94,7 +96,7 @@ def mark_read(user, room: ChatRoom, message_id) -> int | None:
     message = db.session.get(ChatMessage, message_id)
     if message is None or message.room_id != room.id:
         raise NotFound(_l("This message does not exist."))
-    if not _advance_read(user, room, message_id):
+    if not advance_read(user, room, message_id):
         return None
     db.session.flush()
     emit_after_commit("read", {"room": room.id, "user": user.id, "user_name": user.full_name,

@@ -134,7 +134,8 @@ def member_ids(room: ChatRoom) -> set[int]:
     return ids
 
 
-def _members(room: ChatRoom) -> list[User]:
+def active_members(room: ChatRoom) -> list[User]:
+    """The accounts of member_ids(room) that are still active."""
     ids = member_ids(room)
     return list(db.session.execute(select(User).where(User.id.in_(ids), User.active.is_(True))
                                    ).unique().scalars())

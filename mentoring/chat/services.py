@@ -19,10 +19,10 @@ from mentoring import clock, uploads
 from mentoring.auth import policy
 from mentoring.auth.models import User
 from mentoring.bounds import id_arg
-from mentoring.chat.acknowledgements import REMINDER_EVERY, _acks
+from mentoring.chat.acknowledgements import REMINDER_EVERY, acknowledgements_of
 from mentoring.chat.models import ChatAcknowledgement, ChatAttachment, ChatMessage, ChatRoom
-from mentoring.chat.reads import _advance_read, get_message
-from mentoring.chat.rooms import _members, room_ids_for, room_title, session_of
+from mentoring.chat.reads import advance_read, get_message
+from mentoring.chat.rooms import active_members, room_ids_for, room_title, session_of
 from mentoring.chat.text import check_identifiers, clean_body, render_body
 from mentoring.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
 from mentoring.extensions import db
@@ -163,12 +163,12 @@ def post_message(user, room: ChatRoom, body, client_id=None, urgent: bool = Fals
         set_committed_value(message, "attachment", None)
     else:
         db.session.add(_store_image(message, cleaned))
-    _advance_read(user, room, message.id)
+    advance_read(user, room, message.id)
     emit_after_commit("message", message_payload(message), room=room.socket_room)
     if "@" not in body and not message.urgent:
         return message, True  # the common case: no one to notify, no more queries
     link = f"/chat/{room.id}#m{message.id}"
-    members = [u for u in _members(room) if u.id != user.id]
+    members = [u for u in active_members(room) if u.id != user.id]
     params = {"author": user.full_name, "room": room_title(room)}
     mentioned = [u for u in members if _mentions(body, u)]
     if mentioned:
@@ -240,7 +240,7 @@ def delete_message(user, message_id) -> ChatMessage:
     message = _changeable(user, message_id)
     now = clock.now()
     message.deleted_at = now
-    for ack in _acks(message):
+    for ack in acknowledgements_of(message):
         if ack.done_at is None:
             ack.done_at = now
     db.session.flush()
