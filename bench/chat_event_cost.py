@@ -12,7 +12,8 @@ No Redis: the publish is the transport's cost, which bench/socket_memory.py
 measures with the rest. CPU is this process's own (time.process_time), so a
 busy machine slows it little; statements are counted by SQLAlchemy events,
 BEGIN/SAVEPOINT/COMMIT included. --profile FILE writes a pyinstrument profile
-of the timed part (HTML if FILE ends in .html, else text).
+of the timed part (HTML if FILE ends in .html, else text); SHOW=N in the
+environment prints the first N statements of the timed part.
 
 Needs: bench/dataset.py --database bench_province (once)."""
 import argparse
@@ -25,19 +26,20 @@ import time
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from bench.dataset import DEFAULT_SERVER, url_for_database  # noqa: E402
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    p.add_argument("--server", default=DEFAULT_SERVER,
                    help="any database URL of the PostgreSQL server (as bench/dataset.py)")
     p.add_argument("--database", default="bench_province")
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--rooms", type=int, default=20)
     p.add_argument("--profile", metavar="FILE")
     args = p.parse_args()
-    sys.path.insert(0, ROOT)
-    from bench.dataset import url_for_database
     db_url = url_for_database(args.server, args.database)
     users_file = os.path.join(tempfile.mkdtemp(prefix="chat-event-cost-"), "users.json")
     subprocess.run([sys.executable, "bench/dataset.py", "--server", args.server, "--database", args.database,

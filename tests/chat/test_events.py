@@ -196,3 +196,21 @@ def test_leaving_the_group_ends_the_room_for_that_socket(connect):
     leaver.get_received()
     mentor.emit("message", {"room": room.id, "body": "sau khi rời nhóm", "client_id": "gone-1"}, callback=True)
     assert events(leaver, "message") == []
+
+
+def test_a_message_costs_five_statements(connect, count_queries):
+    """The busiest event there is (issue 12): the socket's login, the room,
+    the membership, the insert (a resend is its ON CONFLICT), the author's
+    read mark. Stop 17 ran seven (and two SAVEPOINTs, not counted here). A
+    resend (rare) loads the stored message and its picture instead of the
+    read mark."""
+    group, people = gen_group(complete=False)
+    room = _room(group)
+    sc = connect(people["commune"][0])
+    assert "id" in sc.emit("message", {"room": room.id, "body": "đầu tiên", "client_id": "q-0"}, callback=True)
+    with count_queries() as counted:
+        ack = sc.emit("message", {"room": room.id, "body": "Xin chào", "client_id": "q-1"}, callback=True)
+    assert "id" in ack and counted.n <= 5, counted.statements
+    with count_queries() as resend:
+        again = sc.emit("message", {"room": room.id, "body": "Xin chào", "client_id": "q-1"}, callback=True)
+    assert again == {"id": ack["id"], "duplicate": True} and resend.n <= 6, resend.statements
