@@ -5,7 +5,8 @@ benchmark database.
     .venv/bin/python bench/chat_event_cost.py [--database bench_province] [--messages 2000]
         [--rooms 20] [--profile FILE]
 
-Runs the real handler through Flask-SocketIO's test client (token login as
+Also a socket's connect and `join` (a reconnect storm is made of them), per
+socket. Runs the real handler through Flask-SocketIO's test client (token login as
 the load test's sockets do, the door, the policy, the insert and commit, the
 payload), one client per member of --rooms group rooms, each sending in turn.
 No Redis: the publish is the transport's cost, which bench/socket_memory.py
@@ -56,14 +57,7 @@ def main() -> None:
     app = create_app()
     clients = []
     with app.app_context():
-        for group in users["groups"][:args.rooms]:
-            for member in group["members"]:
-                client = socketio.test_client(app, auth={"token": member["token"]})
-                ack = client.emit("join", {"room": group["room"]}, callback=True)
-                assert ack.get("ok"), ack
-                clients.append((client, group["room"]))
         statements = 0
-
         shown = []
 
         def count(*args, **_kwargs):
@@ -77,6 +71,25 @@ def main() -> None:
         for name in ("before_cursor_execute", "begin", "savepoint", "release_savepoint", "commit", "rollback"):
             event.listen(engine, name, count)
 
+        def connect(groups) -> None:
+            for group in groups:
+                for member in group["members"]:
+                    client = socketio.test_client(app, auth={"token": member["token"]})
+                    ack = client.emit("join", {"room": group["room"]}, callback=True)
+                    assert ack.get("ok"), ack
+                    clients.append((client, group["room"]))
+
+        groups = users["groups"][:args.rooms]
+        connect(groups[:1])  # warm
+        statements = 0
+        shown.clear()
+        cpu = time.process_time()
+        connect(groups[1:])
+        connects = len(clients) - len(groups[0]["members"])
+        connect_cpu, connect_statements = time.process_time() - cpu, statements
+        if os.environ.get("SHOW"):
+            print("connect and join:\n" + "\n".join(shown[:int(os.environ["SHOW"])]))
+
         def send(n: int) -> None:
             for i in range(n):
                 client, room = clients[i % len(clients)]
@@ -88,6 +101,7 @@ def main() -> None:
         for client, _room in clients:
             client.get_received()
         statements = 0
+        shown.clear()
         profiler = None
         if args.profile:
             from pyinstrument import Profiler
@@ -96,7 +110,7 @@ def main() -> None:
         cpu, wall = time.process_time(), time.perf_counter()
         send(args.messages)
         if os.environ.get("SHOW"):
-            print("\n".join(shown[:int(os.environ["SHOW"])]))
+            print("message:\n" + "\n".join(shown[:int(os.environ["SHOW"])]))
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         if profiler:
             profiler.stop()
@@ -104,6 +118,8 @@ def main() -> None:
                                           else profiler.output_text(color=False))
         per = statements / args.messages
         print(json.dumps({"messages": args.messages, "clients": len(clients),
+                          "connect_join_cpu_ms": round(connect_cpu * 1000 / max(1, connects), 2),
+                          "connect_join_statements": round(connect_statements / max(1, connects), 2),
                           "cpu_ms_per_message": round(cpu * 1000 / args.messages, 2),
                           "wall_ms_per_message": round(wall * 1000 / args.messages, 2),
                           "statements_per_message": round(per, 2)}))
