@@ -327,16 +327,19 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 
 def user_for_token(raw: str) -> User | None:
+    """The account behind a bearer token (every API request, every socket
+    connect): the token and its account in one statement."""
     if not raw:
         return None
-    token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == token_hash(raw))).scalar_one_or_none()
-    now = clock.now()
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    row = db.session.execute(
+        select(User, ApiToken.revoked_at, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash(raw))).first()
+    if row is None:
         return None
-    if not token.user.active:
+    user, revoked_at, expires_at = row
+    if revoked_at is not None or expires_at <= clock.now() or not user.active:
         return None
-    return token.user
+    return user
 
 
 def revoke_token(raw: str) -> bool:

@@ -92,6 +92,19 @@ def test_tokens_expire_and_can_be_revoked():
     assert services.user_for_token("garbage") is None
 
 
+def test_a_token_is_checked_in_one_statement(count_queries):
+    """Every API request and socket connect asks: the token and its account together."""
+    user = gen_user()
+    raw, _ = services.issue_token(user)
+    user_id = user.id
+    db.session.commit()
+    db.session.expunge_all()
+    with count_queries() as counted:
+        found = services.user_for_token(raw)
+        assert found.id == user_id and found.tier is not None  # what pages show comes with it
+    assert counted.n == 1, counted.statements
+
+
 def test_deactivation_revokes_tokens():
     user = gen_user()
     raw, _ = services.issue_token(user)
