@@ -67,13 +67,16 @@ def main() -> None:
     first = sample()
     t0 = time.monotonic()
     peak: dict[int, float] = {pid: rss for pid, (_, _, rss) in first.items()}
-    last = first
+    # Each process as last seen: one that ends before the sampler (locust
+    # stops a little before it) still counts its CPU up to its last sample.
+    last = dict(first)
     load = []
     while time.monotonic() - t0 < args.seconds:
         time.sleep(args.interval)
-        last = sample()
+        now = sample()
+        last.update(now)
         load.append(os.getloadavg()[0])
-        for pid, (_, _, rss) in last.items():
+        for pid, (_, _, rss) in now.items():
             peak[pid] = max(peak.get(pid, 0), rss)
     wall = time.monotonic() - t0
     rows: dict[str, dict] = {}
