@@ -63,6 +63,10 @@ def sockets(body: dict) -> None:
         print("\ndelivery of the messages sent after the ramp (every socket open), p50 / p95 / p99 / max ms: " +
               "; ".join(f"{kind} {d['p50']} / {d['p95']} / {d['p99']} / {d['max']} (n {d['n']})"
                         for kind, d in steady.items() if d))
+    windows = (body.get("app") or {}).get("delivery_by_window")
+    if windows:
+        print("\napp delivery by 10 s window of sending (start s: p50 / p99 ms): " +
+              ", ".join(f"{w}: {p50} / {p99}" for w, _n, p50, p99 in windows))
     for kind in ("app", "node"):
         t = body.get(kind)
         if t and (t["connect_errors"] or t["disconnects"] or t["join_failures"] or t["ack_errors"]):

@@ -73,6 +73,7 @@ function newTarget(kind) {
     messages: new Map(),  // client_id -> {t, expected, delivered, sender}
     deliveryMs: [], ackMs: [], connectMs: [], joinMs: [],
     deliveryAfterRampMs: [],  // messages sent once every socket was open: the steady state
+    deliveryByWindow: new Map(),  // 10 s window of the send -> delivery ms: stalls show as a bad window
   };
 }
 const targets = { app: newTarget("app"), node: newTarget("node") };
@@ -188,7 +189,8 @@ async function say(s) {
   // Who should get it: the sockets in the room now, the sender excepted
   // (it gets its own copy too, which is not a delivery to anyone else).
   const expected = target.rooms.get(s.room).size - 1;
-  const msg = { t: now(), afterRamp: rampDone, expected, delivered: 0, sender: s };
+  const msg = { t: now(), window: Math.floor(elapsed() / 10) * 10, afterRamp: rampDone, expected, delivered: 0,
+                sender: s };
   target.messages.set(clientId, msg);
   target.sent += 1;
   const payload = { room: s.room, body: `Tin nhắn thử ${clientId}`, client_id: clientId };
@@ -229,6 +231,8 @@ function receive(s, msg) {
   sent.delivered += 1;
   target.deliveryMs.push(now() - sent.t);
   if (sent.afterRamp) target.deliveryAfterRampMs.push(now() - sent.t);
+  if (!target.deliveryByWindow.has(sent.window)) target.deliveryByWindow.set(sent.window, []);
+  target.deliveryByWindow.get(sent.window).push(now() - sent.t);
 }
 
 function pct(values) {
@@ -265,7 +269,11 @@ function summary(t, wanted) {
     join_failures: t.joinFailures, messages_sent: t.sent, acked: t.acked, ack_timeouts: t.ackTimeouts,
     ack_errors: t.ackErrors, gave_up: t.gaveUp, deliveries_expected: expected, deliveries: delivered,
     lost: expected - delivered, doubled: t.doubled, own_copies: t.echoes,
-    delivery_ms: pct(t.deliveryMs), delivery_after_ramp_ms: pct(t.deliveryAfterRampMs), ack_ms: pct(t.ackMs), connect_ms: pct(t.connectMs), join_ms: pct(t.joinMs),
+    delivery_ms: pct(t.deliveryMs), delivery_after_ramp_ms: pct(t.deliveryAfterRampMs),
+    // [second the window starts, deliveries, p50, p99]
+    delivery_by_window: [...t.deliveryByWindow.entries()].sort((x, y) => x[0] - y[0])
+      .map(([w, v]) => { const q = pct(v); return [w, q.n, q.p50, q.p99]; }),
+    ack_ms: pct(t.ackMs), connect_ms: pct(t.connectMs), join_ms: pct(t.joinMs),
   };
 }
 
