@@ -13,7 +13,9 @@ each, with those parameters.
 Per query it reports the page, the plan's node types (pre-order), the indexes
 used, the sequential scans on tables holding more than --big-rows rows, and
 the execution time. Exits 1 if any such big-table Seq Scan appears (so a
-smoke or CI job can assert it), 0 otherwise; --slow-ms only flags.
+smoke or CI job can assert it), 0 otherwise; --slow-ms only flags. A Seq
+Scan right under a Limit (a capped count) reads only that many rows and is
+reported apart, not failed.
 
 Each page is fetched once before recording so caches (user loader, templates)
 are warm. Writes made by the pages themselves (an audit row for a case read,
@@ -74,15 +76,31 @@ def walk(node: dict, out: list) -> None:
         walk(child, out)
 
 
+def limited_scans(node: dict, under_limit: bool = False, out: set | None = None) -> set:
+    """The Seq Scans a LIMIT stops (a Limit right above them, through nothing
+    but Subquery Scans): they read at most that many rows, not the table
+    (a capped count, `SELECT count(*) FROM (SELECT ... LIMIT 10001)`)."""
+    out = set() if out is None else out
+    kind = node["Node Type"]
+    if kind == "Seq Scan" and under_limit:
+        out.add(id(node))
+    for child in node.get("Plans", []):
+        limited_scans(child, kind == "Limit" or (under_limit and kind == "Subquery Scan"), out)
+    return out
+
+
 def summarise(plan: dict, big: dict[str, float], big_rows: int) -> dict:
     nodes: list[dict] = []
     walk(plan["Plan"], nodes)
     seq = sorted({n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan"})
+    limited = limited_scans(plan["Plan"])
+    unbounded = {n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan" and id(n) not in limited}
     return {
         "nodes": [n["Node Type"] for n in nodes],
         "indexes": sorted({n["Index Name"] for n in nodes if "Index Name" in n}),
         "seq_scans": seq,
-        "big_seq_scans": [t for t in seq if big.get(t, 0) > big_rows],
+        "big_seq_scans": [t for t in seq if big.get(t, 0) > big_rows and t in unbounded],
+        "limited_seq_scans": [t for t in seq if big.get(t, 0) > big_rows and t not in unbounded],
         "ms": round(plan["Execution Time"], 2),
         "planning_ms": round(plan.get("Planning Time", 0), 2),
         "rows": plan["Plan"].get("Actual Rows"),
@@ -181,6 +199,8 @@ def print_report(report: list[dict], slow_ms: float, markdown: bool) -> tuple[in
             if q["big_seq_scans"]:
                 big_seq += 1
                 flag += " BIG SEQ SCAN"
+            if q.get("limited_seq_scans"):
+                flag += " (seq scan stopped by LIMIT: " + ",".join(q["limited_seq_scans"]) + ")"
             if q["ms"] > slow_ms:
                 slow += 1
                 flag += " SLOW"

@@ -75,6 +75,10 @@ class Config:
     # Cookies only over HTTPS. The local dev server (plain http) sets this false.
     MENTORING_SECURE_COOKIES = True
     MENTORING_PER_PAGE = 25
+    # Lists that may hold a whole national table (all cases, the audit log)
+    # count at most this many rows for their pager, then say "more than"
+    # (mentoring.org.services.paginate(capped=True)).
+    MENTORING_COUNT_CAP = 10_000
     # Strict-Transport-Security when cookies are secure (production, HTTPS):
     # a year, so a phone on a hostile Wi-Fi never tries plain http again.
     MENTORING_HSTS_SECONDS = 365 * 24 * 3600

@@ -2,7 +2,8 @@
 import functools
 
 from flask import request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale, get_timezone
+from flask_babel import (format_date, format_datetime, format_decimal, format_number, format_time, get_locale,
+                         get_timezone)
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 from flask_login import current_user
@@ -99,6 +100,7 @@ def register(app) -> None:
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["decimal"] = lambda v, digits=1: format_decimal(round(v or 0, digits))
+    app.jinja_env.filters["number"] = format_number  # 10.000 in Vietnamese, 10,000 in English
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
     app.jinja_env.globals.update(
         icon=icon,

@@ -40,17 +40,21 @@ class PageArgs(Schema):
 
 
 def page_schema(item_schema, name: str) -> type[Schema]:
-    """The list envelope of docs/api.md: {"items", "page", "per_page", "total"}."""
+    """The list envelope of docs/api.md: {"items", "page", "per_page", "total",
+    "total_exact"}. total_exact false: there are more than `total` items (a
+    list that may hold a whole national table counts only so far)."""
     return Schema.from_dict({
         "items": fields.List(fields.Nested(item_schema)),
         "page": fields.Integer(),
         "per_page": fields.Integer(),
         "total": fields.Integer(),
+        "total_exact": fields.Boolean(dump_default=True),
     }, name=name)
 
 
 def page_body(page) -> dict:
-    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total,
+            "total_exact": getattr(page, "total_exact", True)}
 
 
 def bearer_token() -> str | None:

@@ -81,7 +81,9 @@ def _filters() -> tuple[services.Filters, dict, bool]:
 def index():
     policy.require(current_user, "audit.view")
     filters, args, valid = _filters()
-    page = paginate(services.search(filters).options(selectinload(AuditEvent.actor)), request.args.get("page", 1, type=int), PER_PAGE)
+    # Years of events: the pager counts at most MENTORING_COUNT_CAP of them.
+    page = paginate(services.search(filters).options(selectinload(AuditEvent.actor)),
+                    request.args.get("page", 1, type=int), PER_PAGE, capped=True)
     return render_template("audit/index.html", page=page, args=args, valid=valid,
                            actions=KNOWN_ACTIONS), (200 if valid else 422)
 

@@ -42,10 +42,10 @@ def _row_options(stmt):
         selectinload(Case.diagnoses))
 
 
-def paginate(stmt, page: int, per_page: int):
+def paginate(stmt, page: int, per_page: int, *, capped: bool = False):
     """A page of cases with the relations lists show: a fixed number of
-    queries whatever the number of cases."""
-    return paginate_rows(_list_options(stmt), page, per_page)
+    queries whatever the number of cases. capped: see org.services.paginate."""
+    return paginate_rows(_list_options(stmt), page, per_page, capped=capped)
 
 
 def get_case(case_id: int, user=None) -> Case:
@@ -183,7 +183,9 @@ def filtered(user, f: Filters):
 
 
 def search(user, f: Filters, page: int = 1, per_page: int = 25) -> Page:
-    return paginate(filtered(user, f).order_by(Case.id.desc()), page, per_page)
+    """Newest first. A coordinator sees every case in the country: the total
+    is capped (org.services.paginate), exact up to MENTORING_COUNT_CAP."""
+    return paginate(filtered(user, f).order_by(Case.id.desc()), page, per_page, capped=True)
 
 
 def library(user, q: str | None = None, icd10: str | None = None, page: int = 1,
@@ -192,7 +194,7 @@ def library(user, q: str | None = None, icd10: str | None = None, page: int = 1,
     sent despite a name or address warning waits for a mentor's review."""
     stmt = filtered(user, Filters(status="closed", q=q, icd10=icd10)).where(
         or_(Case.identifier_override_at.is_(None), Case.override_review == "cleared"))
-    return paginate(stmt.order_by(Case.id.desc()), page, per_page)
+    return paginate(stmt.order_by(Case.id.desc()), page, per_page, capped=True)
 
 
 def earlier_cases(user, exclude_id: int | None = None, limit: int = 30) -> list[Case]:
@@ -216,7 +218,7 @@ def audit(case_id: int | None = None, page: int = 1, per_page: int = 50) -> Page
     stmt = select(CaseEvent).order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc())
     if case_id:
         stmt = stmt.where(CaseEvent.case_id == case_id)
-    return paginate_rows(stmt, page, per_page)
+    return paginate_rows(stmt, page, per_page, capped=True)
 
 
 def facilities_with_cases(user) -> list[Facility]:

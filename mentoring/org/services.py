@@ -2,10 +2,11 @@
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from mentoring import clock
 from mentoring.auth.models import User
@@ -147,11 +148,36 @@ def search_facilities(q: str = "", province_code: int | None = None, tier_code: 
     return paginate(stmt.order_by(Facility.province_code, Facility.name), page, per_page)
 
 
-def paginate(stmt, page: int, per_page: int):
+def paginate(stmt, page: int, per_page: int, *, capped: bool = False):
     """One page of a select(): Flask-SQLAlchemy's paginator (a count and one
-    page of rows), with the page number bounded first so OFFSET stays in range."""
+    page of rows), with the page number bounded first so OFFSET stays in range.
+
+    capped=True, for the lists that can hold a whole national table (every
+    case for a coordinator, the audit log): the total is counted only up to
+    MENTORING_COUNT_CAP rows, or up to the end of the page asked for if that
+    is further, and the Page says whether it is the whole count
+    (total_exact). "Next" stays exact: when the count stops short, at least
+    one row lies beyond this page."""
     page, per_page = page_bounds(page, per_page)
-    return db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+    if not capped:
+        return db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+    rows = db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False,
+                       count=False)
+    cap = max(int(current_app.config.get("MENTORING_COUNT_CAP", COUNT_CAP)), page * per_page)
+    total, exact = capped_count(stmt, cap)
+    return Page(items=rows.items, page=page, per_page=per_page, total=total, total_exact=exact)
+
+
+COUNT_CAP = 10_000
+
+
+def capped_count(stmt, cap: int) -> tuple[int, bool]:
+    """(the number of rows of a select(), True) when there are at most `cap`;
+    (cap, False) otherwise. Reads at most cap + 1 rows: SELECT count(*) FROM
+    (SELECT ... LIMIT cap + 1), never the whole table."""
+    sub = stmt.options(lazyload("*")).order_by(None).limit(cap + 1).subquery()
+    counted = db.session.execute(select(func.count()).select_from(sub)).scalar()
+    return (counted, True) if counted <= cap else (cap, False)
 
 
 def paginate_list(rows: list, page: int, per_page: int) -> "Page":
@@ -163,14 +189,28 @@ def paginate_list(rows: list, page: int, per_page: int) -> "Page":
 
 @dataclass
 class Page:
+    """A page of rows. total_exact False: `total` is a lower bound (there
+    are more than `total` rows) and `pages` the pages known to be full
+    (there are more than `pages`); `has_next` is exact either way."""
     items: list
     page: int
     per_page: int
     total: int
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
+        if not self.total_exact:
+            return max(1, self.total // self.per_page)
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return not self.total_exact or self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
 
 
 # --- groups -----------------------------------------------------------------

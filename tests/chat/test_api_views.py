@@ -21,7 +21,7 @@ def test_rooms_list_carries_kind_owner_unread_and_last_message(client):
     services.post_message(other, direct, "Chào em", "d-1")
     db.session.commit()
     body = client.get("/api/v1/rooms", headers=token_headers(me)).get_json()
-    assert set(body) == {"items", "page", "per_page", "total"} and body["total"] == 2
+    assert set(body) == {"items", "page", "per_page", "total", "total_exact"} and body["total"] == 2
     by_kind = {item["kind"]: item for item in body["items"]}
     assert by_kind["group"]["group_id"] == group.id and by_kind["group"]["case_id"] is None
     assert by_kind["direct"]["unread"] == 1 and by_kind["direct"]["last_message"]["body"] == "Chào em"

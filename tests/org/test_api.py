@@ -7,7 +7,7 @@ def test_groups_list_is_scoped_and_paged(client):
     r = client.get("/api/v1/groups", headers=token_headers(a["district"][0]))
     assert r.status_code == 200
     body = r.get_json()
-    assert set(body) == {"items", "page", "per_page", "total"}
+    assert set(body) == {"items", "page", "per_page", "total", "total_exact"}
     assert body["total"] == 1 and body["items"][0]["id"] == group_a.id
     assert body["items"][0]["composition"]["complete"] is True
 
