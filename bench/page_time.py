@@ -2,7 +2,8 @@
 
 Logs in as an existing account of a database built by bench/dataset.py (the
 password is in its bench_facts table), fetches the page once to warm caches,
-then N times: prints the median and maximum time and the SQL statements per
+then N times: prints the median and maximum time, the median CPU time of this
+process (the app's, not the database server's) and the SQL statements per
 request. With --explain, also runs EXPLAIN (ANALYZE, BUFFERS) on each SELECT
 of one more request and prints the plans.
 
@@ -14,7 +15,8 @@ of one more request and prints the plans.
 (with --api, as the API's bearer token of the account instead of the login
 cookie); a request other than GET runs inside one outer transaction that is
 rolled back at the end (each request commits to a savepoint), so the
-benchmark database is left as it was; SAVEPOINT/RELEASE are not counted.
+benchmark database is left as it was; SAVEPOINT, RELEASE and ROLLBACK TO
+SAVEPOINT are not counted. --sql prints the statements of the last request.
 
 --app-root DIR runs another checkout's `mentoring` package (e.g. the commit
 before a change, from `git archive`), so before and after can be interleaved
@@ -48,6 +50,7 @@ def main() -> None:
     parser.add_argument("--email", default="coord1@bench.test", help="the account to log in as")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--sql", action="store_true", help="print the statements of the last request, shortened")
     parser.add_argument("--app-root", help="import `mentoring` from this directory instead")
     parser.add_argument("--profile", metavar="FILE", help="write a pyinstrument text profile of the timed requests")
     parser.add_argument("--method", default="GET")
@@ -77,7 +80,7 @@ def main() -> None:
     statements: list[tuple[str, object]] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO SAVEPOINT")):
             statements.append((statement, parameters))
 
     def request():
@@ -91,12 +94,13 @@ def main() -> None:
             from pyinstrument import Profiler
             profiler = Profiler(interval=0.0005)
             profiler.start()
-        timings, counts = [], []
+        timings, cpu, counts = [], [], []
         for _ in range(args.runs):
             statements.clear()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             response = request()
             timings.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
             assert response.status_code == expected, response.status_code
             counts.append(len(statements))
         if profiler:
@@ -107,9 +111,12 @@ def main() -> None:
         if rollback:
             rollback()
     print(f"[{Path(mentoring.__file__).parent.parent}] {args.path} on {args.database} as {args.email}: "
-          f"median {statistics.median(timings):.1f} ms, "
+          f"median {statistics.median(timings):.1f} ms (CPU {statistics.median(cpu):.1f} ms), "
           f"max {max(timings):.1f} ms over {args.runs} requests; {max(counts)} SQL statements a request; "
           f"{len(response.data):,} bytes")
+    if args.sql:
+        for i, (statement, _parameters) in enumerate(statements, 1):
+            print(f"{i:3} {' '.join(statement.split())[:220]}")
     if args.explain and method == "GET":
         with engine.connect() as conn:
             for statement, parameters in statements:

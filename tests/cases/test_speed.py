@@ -6,7 +6,7 @@ from mentoring import clock
 from mentoring.cases import services
 from mentoring.cases.models import Case, CaseDiagnosis
 from mentoring.extensions import db
-from tests.cases.helpers import gen_case
+from tests.cases.helpers import SMALLEST, gen_case
 from tests.factories import gen_group, login, token_headers
 
 
@@ -184,3 +184,27 @@ def test_the_case_page_asks_the_policy_once_and_loads_only_names(client, count_q
         assert len(joined) == 1, joined  # the logged-in user
     assert counts["commune", 6] == counts["commune", 1] and counts["district", 6] == counts["district", 1], counts
     assert counts["commune", 6] <= 11 and counts["district", 6] <= 11, counts
+
+
+def test_posting_a_case_and_a_reply_asks_the_membership_once(client, count_queries):
+    # Issue 12's load test: POST /api/v1/cases and /replies asked the same
+    # membership two or three times, and reloaded the caller's account after
+    # the commit to pick the language of the answer.
+    group, people = gen_group()
+    asker, district = people["commune"][0], people["district"][0]
+    db.session.commit()
+    for user, call in ((asker, lambda h: client.post("/api/v1/cases", headers=h,
+                                                     json={**SMALLEST, "group_id": group.id})),
+                       (district, lambda h: client.post(f"/api/v1/cases/{case_id}/replies", headers=h,
+                                                        json={"body": "Đo lại huyết áp."}))):
+        headers = token_headers(user)
+        with count_queries() as counted:
+            response = call(headers)
+        assert response.status_code == 201, response.get_json()
+        case_id = response.get_json().get("id") if user is asker else case_id
+        memberships = [s for s in counted.statements if "FROM group_memberships" in s
+                       and "group_memberships.user_id =" in s]
+        assert len(memberships) == 1, memberships
+        accounts = [s for s in counted.statements if "FROM users" in s and "JOIN group_memberships" not in s
+                    and "users.id = ?" in s.replace("%(pk_1)s::INTEGER", "?")]
+        assert len(accounts) <= 1, accounts  # the caller, once
