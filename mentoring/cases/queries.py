@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case as sql_case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
 from mentoring.auth import policy
 from mentoring.auth.models import User
@@ -119,9 +119,25 @@ def _waiting_for(user):
     ).where(Case.status == "open")
 
 
-def inbox(user, page: int = 1, per_page: int = 25) -> Page:
+def _task_options(stmt, askers: bool = False):
+    """What a case task on the home page shows (home.html case_task): its
+    number, complaint, urgency, state and deadline; with askers, the asker's
+    and the facility's names. Not the whole case, its diagnoses, its claimer."""
+    stmt = stmt.options(load_only(Case.id, Case.complaint, Case.urgency, Case.status, Case.recommended_at,
+                                  Case.due_at, Case.asker_id, Case.facility_id), lazyload(Case.diagnoses))
+    if askers:
+        stmt = stmt.options(selectinload(Case.asker).lazyload(User.tier),
+                            selectinload(Case.asker).lazyload(User.facility),
+                            selectinload(Case.facility).lazyload(Facility.province),
+                            selectinload(Case.facility).lazyload(Facility.commune))
+    return stmt
+
+
+def inbox(user, page: int = 1, per_page: int = 25, *, tasks: bool = False) -> Page:
+    """The cases waiting for the user, most urgent first: as inbox rows, or
+    (tasks) as the home page's case tasks."""
     stmt = _waiting_for(user).order_by(Case.urgency_rank, Case.due_at, Case.id)
-    return paginate_rows(_row_options(stmt), page, per_page)
+    return paginate_rows(_task_options(stmt, askers=True) if tasks else _row_options(stmt), page, per_page)
 
 
 def nothing_waits_for(user) -> bool:
@@ -147,11 +163,12 @@ def _current_user_id():
     return getattr(current_user, "id", None)
 
 
-def my_cases(user, limit: int = 20) -> list[Case]:
-    """The asker's own cases still in progress, answered first."""
-    stmt = _row_options(select(Case).where(Case.asker_id == user.id, Case.status != "closed")
-                         ).order_by(sql_case((Case.status == "answered", 0), else_=1),
-                                    Case.updated_at.desc()).limit(limit)
+def my_cases(user, limit: int = 20, *, tasks: bool = False) -> list[Case]:
+    """The asker's own cases still in progress, answered first: as inbox
+    rows, or (tasks) as the home page's case tasks."""
+    stmt = select(Case).where(Case.asker_id == user.id, Case.status != "closed").order_by(
+        sql_case((Case.status == "answered", 0), else_=1), Case.updated_at.desc()).limit(limit)
+    stmt = _task_options(stmt) if tasks else _row_options(stmt)
     return list(db.session.execute(stmt).unique().scalars())
 
 
