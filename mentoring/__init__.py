@@ -99,8 +99,11 @@ def _no_store(response) -> None:
         return  # a view said it is the same for everyone (a manifest, a public page)
     # Who is signed in, without loading the user here: an answer that never
     # looked (/healthz while the database is away) must not start to now.
+    # Nor reloading it: a loaded user was active when loaded (the loader
+    # refuses others), and after the view's commit reading `active` again
+    # cost a query on every page that writes.
     user = g.get("_login_user")
-    signed_in = user.is_authenticated if user is not None else "_user_id" in session
+    signed_in = not user.is_anonymous if user is not None else "_user_id" in session
     if request.path.startswith("/api/") or signed_in:
         response.headers["Cache-Control"] = "no-store"
     else:

@@ -21,6 +21,7 @@ class Home:
     my_cases: list = field(default_factory=list)       # the asker's cases still in progress
     waiting: list = field(default_factory=list)        # cases waiting for this person's answer
     waiting_total: int = 0
+    waiting_counted: bool = False                      # waiting_total is the inbox's count
     sessions_today: list = field(default_factory=list)
     next_sessions: list = field(default_factory=list)  # after today, when none is today
     unread_total: int = 0
@@ -59,10 +60,11 @@ def for_worker(user) -> Home:
     from mentoring.competency.services import hours_summary
     now = clock.now()
     home = Home(role="worker", can_ask=policy.allowed(user, "case.create"))
-    home.my_cases = cases.my_cases(user, limit=6)
+    home.my_cases = cases.my_cases(user, limit=6, tasks=True)
     if not cases.nothing_waits_for(user):
-        page = cases.inbox(user, 1, 5)
+        page = cases.inbox(user, 1, 5, tasks=True)
         home.waiting, home.waiting_total = page.items, page.total
+        home.waiting_counted = True
     _sessions(user, home, now)
     _chat(user, home)
     home.hours = hours_summary(user)
@@ -75,8 +77,9 @@ def for_mentor(user) -> Home:
     from mentoring.cases import queries as cases
     now = clock.now()
     home = Home(role="mentor")
-    page = cases.inbox(user, 1, 8)
+    page = cases.inbox(user, 1, 8, tasks=True)
     home.waiting, home.waiting_total = page.items, page.total
+    home.waiting_counted = True
     _sessions(user, home, now)
     _chat(user, home)
     return home

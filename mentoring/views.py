@@ -4,7 +4,7 @@ import hashlib
 import json
 import logging
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, g, render_template, url_for
 from flask_babel import format_timedelta, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -29,6 +29,8 @@ SHELL_STATIC = ("vendor/theme.css", "css/app.css", "css/cases.css", "vendor/icon
 @login_required
 def home():
     data = home_data.for_user(current_user)
+    if data.waiting_counted:
+        g.inbox_count = data.waiting_total  # the navigation's badge counts the same cases: no second count
     return render_template("home.html", home=data, now=clock.now(), time_left=time_left)
 
 

@@ -80,6 +80,15 @@ def register_api_blueprint(app, api: Api, blp) -> None:
     api.register_blueprint(blp)
 
 
+def _settle_locale() -> None:
+    """The caller's language, read while their account is fresh: a write
+    route commits before its answer is serialized (labels in the caller's
+    language), and the commit expires the account, so asking then cost
+    reloading it (issue 12: POST /api/v1/cases)."""
+    from flask_babel import get_locale
+    get_locale()
+
+
 def _authenticate():
     raw = bearer_token()
     if raw:
@@ -92,6 +101,7 @@ def _authenticate():
             from flask_babel import gettext as _
             return error_response(401, "invalid_token", _("The token is invalid, expired or revoked."))
         g._login_user = user
+        _settle_locale()
         return None
     # The login is checked before the body is parsed, so a caller who is not
     # logged in hears 401 whatever they sent (not a 422 about their fields).
@@ -103,3 +113,5 @@ def _authenticate():
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and not bearer_token() \
             and current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
+    if current_user.is_authenticated:
+        _settle_locale()

@@ -11,6 +11,8 @@ The rules themselves live in mentoring/auth/rules/, one module per domain
 importing `policy` always brings every rule."""
 import functools
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import bindparam, exists, select
 
@@ -83,7 +85,31 @@ def _member_statement():
                                  GroupMembership.left_on.is_(None)))
 
 
+# Within `remembering()`, a user's current tier in a group is looked up once
+# and every rule that asks (membership, "above the asker") reuses it: one
+# page asks a dozen rules about the same case (issue 12: the case page ran
+# seven identical membership queries, one more per reply).
+_memberships: ContextVar[dict | None] = ContextVar("policy_memberships", default=None)
+
+
+@contextmanager
+def remembering():
+    """Answer repeated membership questions from the first answer, for a
+    span of code that does not change memberships (one page's checks and
+    rendering). Nested spans share the outer one; the answers go at the end."""
+    if _memberships.get() is not None:
+        yield
+        return
+    token = _memberships.set({})
+    try:
+        yield
+    finally:
+        _memberships.reset(token)
+
+
 def is_group_member(user, group_id: int) -> bool:
+    if _memberships.get() is not None:
+        return tier_in_group(user, group_id) is not None
     return db.session.execute(_member_statement(), {"user_id": user.id, "group_id": group_id}).scalar()
 
 
@@ -97,12 +123,24 @@ def scope_groups(user, stmt):
     return stmt.where(MentoringGroup.id.in_(mine))
 
 
+@functools.cache
+def _tier_statement():
+    from mentoring.org.models import GroupMembership
+    return select(GroupMembership.tier_code).where(
+        GroupMembership.user_id == bindparam("user_id"), GroupMembership.group_id == bindparam("group_id"),
+        GroupMembership.left_on.is_(None))
+
+
 def tier_in_group(user, group_id: int) -> str | None:
     """The user's tier in the group (current membership), or None."""
-    from mentoring.org.models import GroupMembership
-    return db.session.execute(select(GroupMembership.tier_code).where(
-        GroupMembership.user_id == user.id, GroupMembership.group_id == group_id,
-        GroupMembership.left_on.is_(None))).scalar()
+    memo = _memberships.get()
+    key = (user.id, group_id)
+    if memo is not None and key in memo:
+        return memo[key]
+    tier = db.session.execute(_tier_statement(), {"user_id": user.id, "group_id": group_id}).scalar()
+    if memo is not None:
+        memo[key] = tier
+    return tier
 
 
 def is_group_mentor(user, group_id) -> bool:

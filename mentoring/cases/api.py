@@ -68,10 +68,11 @@ def list_cases(args):
 def create_case(body):
     """Sent at once unless "draft": true; patient_consent must be true to send.
     Every field's problem is reported at once."""
-    group = db.session.get(MentoringGroup, body["group_id"])
-    if group is not None and not policy.allowed(current_user, "group.view", group):
-        group = None
-    case = services.create_case(current_user, group, body, draft=body.get("draft", False))
+    with policy.remembering():  # "may see the group", then "may ask in it": one membership query
+        group = db.session.get(MentoringGroup, body["group_id"])
+        if group is not None and not policy.allowed(current_user, "group.view", group):
+            group = None
+        case = services.create_case(current_user, group, body, draft=body.get("draft", False))
     db.session.commit()
     return _detail(case)
 
@@ -117,10 +118,11 @@ def send_case(body, case_id: int):
 @blp.alt_response(422, schema=ErrorSchema)
 @login_required
 def add_reply(body, case_id: int):
-    case = queries.get_case(case_id, current_user)
-    policy.require(current_user, "case.reply", case)
-    reply = services.add_reply(case, current_user, body["body"],
-                               recommendation=body["recommendation"], parent_id=body["parent_id"])
+    with policy.remembering():  # "may see", "may reply" and the reply's tier: one membership query
+        case = queries.get_case(case_id, current_user)
+        policy.require(current_user, "case.reply", case)
+        reply = services.add_reply(case, current_user, body["body"],
+                                   recommendation=body["recommendation"], parent_id=body["parent_id"])
     db.session.commit()
     return reply
 

@@ -30,27 +30,31 @@ def _require(action: str, case) -> None:
 
 def _render_case(case, forms: dict | None = None, status: int = 200):
     forms = forms or {}
-    answerer_ids = {u.id for u in services.answerers(case)}
-    earlier = case.follow_up_of if case.follow_up_of_id else None
-    return render_template(
-        "cases/detail.html", case=case, thread=queries.thread(case),
-        attachments=queries.attachments(case), nomination=queries.nomination(case),
-        offered=services.offered_to(case) if case.status == "open" else [],
-        answerer_ids=answerer_ids, assessment=ncd.assess(case),
-        earlier=earlier if earlier is not None and policy.allowed(current_user, "case.view", earlier) else None,
-        referral_tiers=tiers_above(case.asker_tier_code),
-        describe=icd.describe, forms={k: forms.get(k, FormResult({})) for k in FORMS},
-        now=clock.now()), status
+    with policy.remembering():  # the page asks a dozen rules (one per reply too) about one membership
+        earlier = case.follow_up_of if case.follow_up_of_id else None
+        return render_template(
+            "cases/detail.html", case=case, thread=queries.thread(case),
+            attachments=queries.attachments(case), nomination=queries.nomination(case),
+            offered=services.offered_to(case) if case.status == "open" else [],
+            answerer_ids=services.answerer_ids(case), assessment=ncd.assess(case),
+            earlier=earlier if earlier is not None and policy.allowed(current_user, "case.view", earlier) else None,
+            referral_tiers=tiers_above(case.asker_tier_code),
+            describe=icd.describe, forms={k: forms.get(k, FormResult({})) for k in FORMS},
+            now=clock.now()), status
 
 
 @bp.route("/<int:case_id>")
 @login_required
 @audited_read
 def detail(case_id: int):
-    case = case_or_404(case_id)
-    services.record_view(case, current_user)
+    with policy.remembering():
+        case = case_or_404(case_id)
+        services.record_view(case, current_user)
+        page = _render_case(case)
+    # Committed after rendering: a commit expires every loaded object (the
+    # case, the user) and the page would load them all again.
     db.session.commit()
-    return _render_case(case)
+    return page
 
 
 def _act(case, form_name: str, action, success: str):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case as sql_case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
 from mentoring.auth import policy
 from mentoring.auth.models import User
@@ -42,6 +42,23 @@ def _row_options(stmt):
         selectinload(Case.diagnoses))
 
 
+def _case_options(stmt):
+    """One case (its page, the API): the asker's, the claimer's and the
+    facility's names joined in the case's own query, the diagnoses; not the
+    accounts' and the facility's own joined tier, facility, province and
+    commune (those come on first use, if a caller wants them)."""
+    return stmt.options(
+        joinedload(Case.asker).lazyload(User.tier), joinedload(Case.asker).lazyload(User.facility),
+        joinedload(Case.claimed_by).lazyload(User.tier), joinedload(Case.claimed_by).lazyload(User.facility),
+        joinedload(Case.facility).lazyload(Facility.province), joinedload(Case.facility).lazyload(Facility.commune),
+        selectinload(Case.diagnoses))
+
+
+def _by(relation):
+    """A joined author (a User): the name, not the User's own joined tier and facility."""
+    return (joinedload(relation).lazyload(User.tier), joinedload(relation).lazyload(User.facility))
+
+
 def paginate(stmt, page: int, per_page: int, *, capped: bool = False):
     """A page of cases with the relations lists show: a fixed number of
     queries whatever the number of cases. capped: see org.services.paginate."""
@@ -50,7 +67,7 @@ def paginate(stmt, page: int, per_page: int, *, capped: bool = False):
 
 def get_case(case_id: int, user=None) -> Case:
     """The case, or NotFound; with a user, NotFound also when they may not see it."""
-    case = db.session.execute(_list_options(select(Case).where(Case.id == case_id))
+    case = db.session.execute(_case_options(select(Case).where(Case.id == case_id))
                               ).unique().scalar_one_or_none()
     if case is None:
         raise NotFound(_("No such case."))
@@ -61,6 +78,7 @@ def get_case(case_id: int, user=None) -> Case:
 
 def replies(case: Case) -> list[CaseReply]:
     return list(db.session.execute(select(CaseReply).where(CaseReply.case_id == case.id)
+                                   .options(*_by(CaseReply.author))
                                    .order_by(CaseReply.created_at, CaseReply.id)).unique().scalars())
 
 
@@ -87,7 +105,7 @@ def attachments(case: Case) -> list[CaseAttachment]:
 
 def nomination(case: Case) -> TeachingNomination | None:
     return db.session.execute(select(TeachingNomination).where(TeachingNomination.case_id == case.id)
-                              ).unique().scalar_one_or_none()
+                              .options(*_by(TeachingNomination.nominated_by))).unique().scalar_one_or_none()
 
 
 # --- inbox ------------------------------------------------------------------
@@ -101,9 +119,25 @@ def _waiting_for(user):
     ).where(Case.status == "open")
 
 
-def inbox(user, page: int = 1, per_page: int = 25) -> Page:
+def _task_options(stmt, askers: bool = False):
+    """What a case task on the home page shows (home.html case_task): its
+    number, complaint, urgency, state and deadline; with askers, the asker's
+    and the facility's names. Not the whole case, its diagnoses, its claimer."""
+    stmt = stmt.options(load_only(Case.id, Case.complaint, Case.urgency, Case.status, Case.recommended_at,
+                                  Case.due_at, Case.asker_id, Case.facility_id), lazyload(Case.diagnoses))
+    if askers:
+        stmt = stmt.options(selectinload(Case.asker).lazyload(User.tier),
+                            selectinload(Case.asker).lazyload(User.facility),
+                            selectinload(Case.facility).lazyload(Facility.province),
+                            selectinload(Case.facility).lazyload(Facility.commune))
+    return stmt
+
+
+def inbox(user, page: int = 1, per_page: int = 25, *, tasks: bool = False) -> Page:
+    """The cases waiting for the user, most urgent first: as inbox rows, or
+    (tasks) as the home page's case tasks."""
     stmt = _waiting_for(user).order_by(Case.urgency_rank, Case.due_at, Case.id)
-    return paginate_rows(_row_options(stmt), page, per_page)
+    return paginate_rows(_task_options(stmt, askers=True) if tasks else _row_options(stmt), page, per_page)
 
 
 def nothing_waits_for(user) -> bool:
@@ -129,11 +163,12 @@ def _current_user_id():
     return getattr(current_user, "id", None)
 
 
-def my_cases(user, limit: int = 20) -> list[Case]:
-    """The asker's own cases still in progress, answered first."""
-    stmt = _row_options(select(Case).where(Case.asker_id == user.id, Case.status != "closed")
-                         ).order_by(sql_case((Case.status == "answered", 0), else_=1),
-                                    Case.updated_at.desc()).limit(limit)
+def my_cases(user, limit: int = 20, *, tasks: bool = False) -> list[Case]:
+    """The asker's own cases still in progress, answered first: as inbox
+    rows, or (tasks) as the home page's case tasks."""
+    stmt = select(Case).where(Case.asker_id == user.id, Case.status != "closed").order_by(
+        sql_case((Case.status == "answered", 0), else_=1), Case.updated_at.desc()).limit(limit)
+    stmt = _task_options(stmt) if tasks else _row_options(stmt)
     return list(db.session.execute(stmt).unique().scalars())
 
 

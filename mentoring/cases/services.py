@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, update
+from sqlalchemy.orm import lazyload
 
 from mentoring import clock, deadlines, signals
 from mentoring.audit.services import record as audit_record
@@ -198,11 +199,12 @@ def _cancel_timers(case: Case, kind: str) -> None:
 
 
 def offered_to(case: Case) -> list[User]:
-    """The group's current members at the tier the case waits on."""
+    """The group's current members at the tier the case waits on (their
+    names and addresses: not each account's joined tier and facility)."""
     return list(db.session.execute(select(User).join(GroupMembership, and_(
         GroupMembership.user_id == User.id, GroupMembership.group_id == case.group_id,
         GroupMembership.tier_code == case.current_tier_code, GroupMembership.left_on.is_(None))
-    ).order_by(User.id)).unique().scalars())
+    ).options(lazyload(User.tier), lazyload(User.facility)).order_by(User.id)).unique().scalars())
 
 
 # --- escalation -------------------------------------------------------------
@@ -349,12 +351,20 @@ def mark_recommendation(case: Case, user: User, reply_id: int) -> CaseReply:
     return reply
 
 
+def _answerer_ids(case: Case):
+    return select(CaseReply.author_id).where(CaseReply.case_id == case.id, CaseReply.author_id != case.asker_id)
+
+
 def answerers(case: Case) -> list[User]:
     """Those who answered (replied, not the asker)."""
-    return list(db.session.execute(select(User).where(User.id.in_(
-        select(CaseReply.author_id).where(CaseReply.case_id == case.id,
-                                          CaseReply.author_id != case.asker_id))
-    ).order_by(User.id)).unique().scalars())
+    return list(db.session.execute(select(User).where(User.id.in_(_answerer_ids(case)))
+                                   .options(lazyload(User.tier), lazyload(User.facility))
+                                   .order_by(User.id)).unique().scalars())
+
+
+def answerer_ids(case: Case) -> set[int]:
+    """The ids of answerers(case), without loading the accounts (the case page)."""
+    return set(db.session.execute(_answerer_ids(case).distinct()).scalars())
 
 
 def ask_again(case: Case, user: User, body: str) -> CaseReply:

@@ -3,9 +3,10 @@ whatever the number of cases."""
 from sqlalchemy import insert, select
 
 from mentoring import clock
+from mentoring.cases import services
 from mentoring.cases.models import Case, CaseDiagnosis
 from mentoring.extensions import db
-from tests.cases.helpers import gen_case
+from tests.cases.helpers import SMALLEST, gen_case
 from tests.factories import gen_group, login, token_headers
 
 
@@ -149,3 +150,61 @@ def test_the_inbox_page_loads_only_what_its_rows_show(client, count_queries):
     assert len(accounts) == 1, accounts  # the logged-in user
     rows = [s for s in counted.statements if s not in accounts]
     assert not [s for s in rows if "JOIN provinces" in s or "JOIN communes" in s], rows
+
+
+def test_the_case_page_asks_the_policy_once_and_loads_only_names(client, count_queries):
+    # Issue 12's load test: the case page (asker's and mentor's) ran one
+    # membership query per rule it asked (seven, and one more per reply),
+    # loaded the answerers' accounts for their ids, reloaded the case and the
+    # user after committing the "viewed" row, and joined every account's
+    # tier, facility, province and commune to show a name.
+    group, people = gen_group()
+    case = gen_case(group, people["commune"][0])
+    services.add_reply(case, people["district"][0], "Đo lại huyết áp sau 15 phút nghỉ.")
+    db.session.commit()
+    url = f"/cases/{case.id}"
+    counts = {}
+    for who in ("commune", "district"):
+        login(client, people[who][0])
+        client.get(url)  # the first view of the hour also writes the "viewed" row
+        counts[who, 1] = _count(count_queries, lambda: client.get(url))
+    for i in range(5):
+        services.add_reply(case, people["district"][i % 2], f"Thêm ý kiến {i}.")
+    db.session.commit()
+    for who in ("commune", "district"):
+        login(client, people[who][0])
+        with count_queries() as counted:
+            page = client.get(url)
+        assert page.status_code == 200
+        counts[who, 6] = counted.n
+        memberships = [s for s in counted.statements if "FROM group_memberships" in s
+                       and "group_memberships.group_id =" in s and "count(" not in s.lower()]
+        assert len(memberships) <= 1, memberships
+        joined = [s for s in counted.statements if "JOIN provinces" in s or "JOIN communes" in s]
+        assert len(joined) == 1, joined  # the logged-in user
+    assert counts["commune", 6] == counts["commune", 1] and counts["district", 6] == counts["district", 1], counts
+    assert counts["commune", 6] <= 11 and counts["district", 6] <= 11, counts
+
+
+def test_posting_a_case_and_a_reply_asks_the_membership_once(client, count_queries):
+    # Issue 12's load test: POST /api/v1/cases and /replies asked the same
+    # membership two or three times, and reloaded the caller's account after
+    # the commit to pick the language of the answer.
+    group, people = gen_group()
+    asker, district = people["commune"][0], people["district"][0]
+    db.session.commit()
+    for user, call in ((asker, lambda h: client.post("/api/v1/cases", headers=h,
+                                                     json={**SMALLEST, "group_id": group.id})),
+                       (district, lambda h: client.post(f"/api/v1/cases/{case_id}/replies", headers=h,
+                                                        json={"body": "Đo lại huyết áp."}))):
+        headers = token_headers(user)
+        with count_queries() as counted:
+            response = call(headers)
+        assert response.status_code == 201, response.get_json()
+        case_id = response.get_json().get("id") if user is asker else case_id
+        memberships = [s for s in counted.statements if "FROM group_memberships" in s
+                       and "group_memberships.user_id =" in s]
+        assert len(memberships) == 1, memberships
+        accounts = [s for s in counted.statements if "FROM users" in s and "JOIN group_memberships" not in s
+                    and "users.id = ?" in s.replace("%(pk_1)s::INTEGER", "?")]
+        assert len(accounts) <= 1, accounts  # the caller, once
