@@ -12,15 +12,12 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from mentoring.config import _normalise_db_url
+from tests.bench_database import bench_database
 from tests.conftest import need_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,27 +27,14 @@ pytestmark = [pytest.mark.once, pytest.mark.no_transaction, pytest.mark.timeout(
 @pytest.mark.skipif(not (ROOT / "node_modules" / "socket.io-client").exists(),
                     reason="node_modules/socket.io-client is missing (npm ci)")
 def test_socket_memory_bench_runs_and_loses_nothing(tmp_path):
-    server = need_service("PostgreSQL", next(
-        (u for u in (os.environ.get("TEST_DATABASE_URL"), os.environ.get("TEST_DATABASE_URL_PG"))
-         if u and u.startswith(("postgresql", "postgres:"))), None), 5432)
     redis = need_service("Redis", os.environ.get("REDIS_URL_TESTS"), 6379)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    name = f"bench_sockmem_{uuid.uuid4().hex[:8]}"  # bench/dataset.py creates it
-    try:
-        build = subprocess.run([sys.executable, "bench/dataset.py", "--server", server, "--database", name,
-                                "--cases", "200"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        assert build.returncode == 0, build.stderr[-3000:]
+    with bench_database("bench_sockmem") as (server, name, env):
         out = tmp_path / "run"
         run = subprocess.run([sys.executable, "bench/socket_memory.py", "--server", server, "--database", name,
                               "--redis", redis, "--sockets", "20", "--interval", "2", "--seconds", "20",
                               "--every", "5", "--port", "18151", "--out", str(out)],
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=150)
         assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
-    finally:
-        admin = create_engine(make_url(_normalise_db_url(server)), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     result = json.loads((out / "result.json").read_text())
     app = result["driver"]["app"]
     assert app["sockets_peak"] == 20 and app["connect_failures"] == 0, app
