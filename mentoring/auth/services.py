@@ -334,6 +334,12 @@ def user_for_token(raw: str) -> User | None:
     row = db.session.execute(
         select(User, ApiToken.revoked_at, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == token_hash(raw))).first()
+    return _live_token_user(row)
+
+
+def _live_token_user(row) -> User | None:
+    """(user, revoked_at, expires_at) of a token lookup: the user while the
+    token holds (not revoked, not expired, the account active), else None."""
     if row is None:
         return None
     user, revoked_at, expires_at = row
@@ -376,13 +382,7 @@ def user_for_credential(user_id: int, kind: str, value) -> User | None:
     Asked on every chat event."""
     by_token, by_id = _socket_user_statements()
     if kind == "token":
-        row = db.session.execute(by_token, {"user_id": user_id, "token_hash": value}).first()
-        if row is None:
-            return None
-        user, revoked_at, expires_at = row
-        if not user.active or revoked_at is not None or expires_at <= clock.now():
-            return None
-        return user
+        return _live_token_user(db.session.execute(by_token, {"user_id": user_id, "token_hash": value}).first())
     user = db.session.execute(by_id, {"user_id": user_id}).scalar()
     if user is None or not user.active:
         return None
