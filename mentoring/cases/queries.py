@@ -42,21 +42,20 @@ def _row_options(stmt):
         selectinload(Case.diagnoses))
 
 
+def _by(relation):
+    """A joined author (a User): the name, not the User's own joined tier and facility."""
+    return (joinedload(relation).lazyload(User.tier), joinedload(relation).lazyload(User.facility))
+
+
 def _case_options(stmt):
     """One case (its page, the API): the asker's, the claimer's and the
     facility's names joined in the case's own query, the diagnoses; not the
     accounts' and the facility's own joined tier, facility, province and
     commune (those come on first use, if a caller wants them)."""
     return stmt.options(
-        joinedload(Case.asker).lazyload(User.tier), joinedload(Case.asker).lazyload(User.facility),
-        joinedload(Case.claimed_by).lazyload(User.tier), joinedload(Case.claimed_by).lazyload(User.facility),
+        *_by(Case.asker), *_by(Case.claimed_by),
         joinedload(Case.facility).lazyload(Facility.province), joinedload(Case.facility).lazyload(Facility.commune),
         selectinload(Case.diagnoses))
-
-
-def _by(relation):
-    """A joined author (a User): the name, not the User's own joined tier and facility."""
-    return (joinedload(relation).lazyload(User.tier), joinedload(relation).lazyload(User.facility))
 
 
 def paginate(stmt, page: int, per_page: int, *, capped: bool = False):
