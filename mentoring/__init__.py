@@ -37,7 +37,8 @@ def create_app(config: dict | type | None = None) -> Flask:
     _trust_proxies(app)
     _register_blueprints(app)
     _register_cli(app)
-    from mentoring import assets, errors_http, templating
+    from mentoring import assets, errors_http, safe_gc, templating
+    safe_gc.install(app)  # before any request: CPython 3.11's collector (see safe_gc)
     errors_http.register(app)
     templating.register(app)
     assets.init_app(app)

@@ -92,9 +92,11 @@ class Config:
     # Circular 49/2017/TT-BYT); a daily job removes older entries.
     MENTORING_AUDIT_RETENTION_DAYS = 3653
     # Compress pages in the app (Flask-Compress: brotli, else gzip). Off behind
-    # nginx (scripts/prod.sh), which compresses in C: in the threaded HTTP
-    # workers, compressing in-process went with worker crashes (bench/RESULTS.md).
+    # nginx (scripts/prod.sh), which compresses in C and spares the app's CPU.
     MENTORING_COMPRESS = True
+    # On CPython 3.11, run the garbage collector only at safe points: its
+    # automatic runs inside allocations corrupted the heap (mentoring/safe_gc.py).
+    MENTORING_SAFE_GC = True
     # Where to report a security problem (shown in the README; set your own).
     MENTORING_SECURITY_CONTACT = "security@mentoring.example.vn"
 
