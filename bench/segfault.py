@@ -13,6 +13,14 @@ the log file printed at the end.
     .venv/bin/python bench/segfault.py --seconds 60 --clients 20
     .venv/bin/python bench/segfault.py --no-warmup ...   # without gunicorn_conf's post_worker_init
 
+The crash's cause was CPython 3.11's garbage collector (mentoring/safe_gc.py,
+on by default since stop 19): `--env MENTORING_SAFE_GC=0` brings it back.
+Under AddressSanitizer the first double free is reported as it happens:
+
+    .venv/bin/python bench/segfault.py --no-warmup --seconds 600 --clients 60 --threads 100 \
+        --env MENTORING_SAFE_GC=0 --env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libasan.so.8 \
+        --env PYTHONMALLOC=malloc --env ASAN_OPTIONS=detect_leaks=0:log_path=/tmp/asan/asan
+
 Exit status 1 when a worker died."""
 import argparse
 import json

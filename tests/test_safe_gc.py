@@ -7,6 +7,7 @@ On CPython 3.11 that program dies with SIGSEGV within a few rounds; with
 safe_gc started it survives, and its callbacks still run (garbage is still
 collected, at the safe points)."""
 import gc
+import resource
 import subprocess
 import sys
 import textwrap
@@ -66,9 +67,13 @@ DOUBLE_MATERIALISATION = textwrap.dedent('''
 ''')
 
 
+def _no_core_file() -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the crash must not leave a core in the checkout
+
+
 def _run(mode: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", DOUBLE_MATERIALISATION, mode], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, preexec_fn=_no_core_file)
 
 
 @pytest.mark.skipif(not safe_gc.needed(), reason="CPython 3.12+ collects between bytecodes only")
