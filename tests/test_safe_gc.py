@@ -11,6 +11,7 @@ import resource
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import weakref
 from pathlib import Path
@@ -89,8 +90,11 @@ def test_with_safe_gc_the_same_program_survives_and_still_collects():
 
 
 @pytest.mark.skipif(not safe_gc.needed(), reason="CPython 3.12+ collects between bytecodes only")
-def test_an_app_turns_the_automatic_collector_off_and_collects_after_each_request(app, client):
+def test_an_app_turns_the_automatic_collector_off_and_collects_when_a_request_ends(app, client, monkeypatch):
     assert not gc.isenabled()
+    calls = []
+    real = safe_gc.collect_if_due
+    monkeypatch.setattr(safe_gc, "collect_if_due", lambda: calls.append(threading.get_ident()) or real())
 
     class Node:
         pass
@@ -98,12 +102,9 @@ def test_an_app_turns_the_automatic_collector_off_and_collects_after_each_reques
     node.self = node  # cyclic garbage: only the collector frees it
     alive = weakref.ref(node)
     del node
-    for _ in range(gc.get_threshold()[0] + 100):  # more young objects than the threshold
-        Node()
-    survivors = [Node() for _ in range(gc.get_threshold()[0] + 100)]
-    assert gc.get_count()[0] > gc.get_threshold()[0]
+    survivors = [Node() for _ in range(gc.get_threshold()[0] + 100)]  # past the young threshold
     assert client.get("/healthz").status_code == 200
-    assert gc.get_count()[0] < gc.get_threshold()[0]
+    assert threading.get_ident() in calls  # the request's own teardown (the tick has its own thread)
     assert alive() is None
     del survivors
 
@@ -126,14 +127,18 @@ def test_a_process_between_requests_still_collects(app):
 
 
 def test_a_full_collection_is_rationed(monkeypatch):
-    monkeypatch.setattr(safe_gc, "_last_full", time.monotonic())
+    me = threading.get_ident()  # the tick thread, meanwhile, sees nothing due and does nothing
+
+    def counts(young, middle, old):
+        return lambda: (young, middle, old) if threading.get_ident() == me else (0, 0, 0)
     collected = []
+    monkeypatch.setattr(safe_gc, "_last_full", time.monotonic())
     monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
     monkeypatch.setattr(gc, "get_threshold", lambda: (700, 10, 10))
-    monkeypatch.setattr(gc, "get_count", lambda: (701, 11, 11))
+    monkeypatch.setattr(gc, "get_count", counts(701, 11, 11))
     assert safe_gc.collect_if_due() == 1  # gen2 due, but one ran less than a minute ago
     monkeypatch.setattr(safe_gc, "_last_full", time.monotonic() - safe_gc.FULL_COLLECTION_EVERY)
     assert safe_gc.collect_if_due() == 2
-    monkeypatch.setattr(gc, "get_count", lambda: (700, 50, 50))
+    monkeypatch.setattr(gc, "get_count", counts(700, 50, 50))
     assert safe_gc.collect_if_due() is None  # the young generation is not over its threshold
     assert collected == [1, 2]
