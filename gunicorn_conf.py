@@ -20,7 +20,7 @@ def post_fork(server, worker):
 
 def post_worker_init(worker):
     """Warm the worker up before it accepts a connection (mentoring/warmup.py:
-    first uses of C-extension state off the concurrent path). Off with
+    the first requests after a restart do not pay for first uses). Off with
     MENTORING_WORKER_WARMUP=0, which bench/segfault.py uses for the cold runs."""
     if os.environ.get("MENTORING_WORKER_WARMUP", "1") == "0":
         return

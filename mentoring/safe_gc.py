@@ -32,10 +32,13 @@ figure Python code cannot read), runs at most once a minute.
 
 MENTORING_SAFE_GC=0 leaves the interpreter's collector alone."""
 import gc
+import logging
 import os
 import sys
 import threading
 import time
+
+log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
 FULL_COLLECTION_EVERY = 60.0
@@ -110,4 +113,4 @@ def _tick() -> None:
         try:
             collect_if_due()
         except Exception:  # noqa: BLE001 - the tick must outlive any one failure
-            pass
+            log.warning("garbage collection tick failed", exc_info=True)

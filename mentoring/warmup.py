@@ -1,17 +1,14 @@
 """Warm a fresh web worker up before it takes traffic (gunicorn's
 post_worker_init, see gunicorn_conf.py).
 
-Issue 12 reported gthread workers dying with SIGSEGV when their very first
-requests arrived on many threads at once, and never in a process that had
-served one POST /login first: the signature of something initialised lazily,
-on first use, by C code that is not safe to enter from several threads at
-that moment. Running what a login does (one database round trip, the scrypt
-and pbkdf2 checks, HMAC signing, a template rendered through Babel and
-markupsafe, a time zone loaded) on one thread before the worker accepts
-connections takes every such first use off the concurrent path. It costs a
-few tens of milliseconds per worker start and no request. bench/segfault.py
-and bench/first_use.py are the harnesses; bench/RESULTS.md has what they
-measured."""
+Running what a login does (one database round trip, the scrypt and pbkdf2
+checks, HMAC signing, a template rendered through Babel and markupsafe, a
+time zone loaded) on one thread before the worker accepts connections means
+the first phones after a restart do not pay for those first uses. It costs a
+few tens of milliseconds per worker start and no request. (It was added
+against issue 12's SIGSEGV, on the guess that some C code initialised on
+first use raced between threads; the cause turned out to be CPython 3.11's
+garbage collector, see mentoring/safe_gc.py.)"""
 import logging
 import time
 

@@ -89,20 +89,28 @@ def test_with_safe_gc_the_same_program_survives_and_still_collects():
     assert int(result.stdout.split()[0]) == 50  # every cycle collected, its callback run
 
 
+def _cyclic_garbage() -> weakref.ref:
+    """A weak reference to an object that only the cyclic collector can free."""
+    class Node:
+        pass
+    node = Node()
+    node.self = node
+    return weakref.ref(node)
+
+
+def _past_the_young_threshold() -> list:
+    """Live containers enough for the young generation to be due."""
+    return [[] for _ in range(gc.get_threshold()[0] + 100)]
+
+
 @pytest.mark.skipif(not safe_gc.needed(), reason="CPython 3.12+ collects between bytecodes only")
 def test_an_app_turns_the_automatic_collector_off_and_collects_when_a_request_ends(app, client, monkeypatch):
     assert not gc.isenabled()
     calls = []
     real = safe_gc.collect_if_due
     monkeypatch.setattr(safe_gc, "collect_if_due", lambda: calls.append(threading.get_ident()) or real())
-
-    class Node:
-        pass
-    node = Node()
-    node.self = node  # cyclic garbage: only the collector frees it
-    alive = weakref.ref(node)
-    del node
-    survivors = [Node() for _ in range(gc.get_threshold()[0] + 100)]  # past the young threshold
+    alive = _cyclic_garbage()
+    survivors = _past_the_young_threshold()
     assert client.get("/healthz").status_code == 200
     assert threading.get_ident() in calls  # the request's own teardown (the tick has its own thread)
     assert alive() is None
@@ -111,13 +119,8 @@ def test_an_app_turns_the_automatic_collector_off_and_collects_when_a_request_en
 
 @pytest.mark.skipif(not safe_gc.needed(), reason="CPython 3.12+ collects between bytecodes only")
 def test_a_process_between_requests_still_collects(app):
-    class Node:
-        pass
-    node = Node()
-    node.self = node
-    alive = weakref.ref(node)
-    del node
-    survivors = [Node() for _ in range(gc.get_threshold()[0] + 100)]
+    alive = _cyclic_garbage()
+    survivors = _past_the_young_threshold()
     # The tick thread collects once a second; poll, do not assert a time.
     deadline = time.monotonic() + 30
     while alive() is not None and time.monotonic() < deadline:
